@@ -1,0 +1,1 @@
+//! usbhid-ups

@@ -4,3 +4,12 @@
 #![forbid(unsafe_code)]
 
 pub mod lexer;
+pub mod errcode;
+pub mod sock;
+pub mod state;
+pub mod upsspec;
+
+pub use errcode::ErrCode;
+pub use lexer::{quote, split_line, Lexer, Step};
+pub use state::{StateTable, Var, VarFlags};
+pub use upsspec::UpsSpec;

@@ -1,0 +1,113 @@
+//! Pid files: written after start-up, removed on exit, probed to refuse a
+//! second instance and to find the process for `-c`.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use nix::sys::signal::kill;
+use nix::unistd::Pid;
+
+/// A pid file we wrote; it is removed when this value is dropped.
+#[derive(Debug)]
+pub struct PidFile {
+    path: PathBuf,
+}
+
+impl PidFile {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Write our pid (`<pid>\n`) to `path`, readable by all, writable by us.
+pub fn write(path: &Path) -> io::Result<PidFile> {
+    let tmp = path.with_extension("pid.tmp");
+    fs::write(&tmp, format!("{}\n", std::process::id()))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))?;
+    }
+    fs::rename(&tmp, path)?;
+    Ok(PidFile { path: path.to_path_buf() })
+}
+
+/// Read the pid stored in `path`.
+pub fn read(path: &Path) -> io::Result<i32> {
+    let text = fs::read_to_string(path)?;
+    text.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|pid| *pid > 0)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("{} holds no pid", path.display())))
+}
+
+/// True when a process with this pid exists.
+pub fn is_alive(pid: i32) -> bool {
+    match kill(Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        Err(nix::errno::Errno::EPERM) => true,
+        Err(_) => false,
+    }
+}
+
+fn process_name_matches(pid: i32, progname: &str) -> bool {
+    if std::env::var("NUT_IGNORE_CHECKPROCNAME").is_ok_and(|v| matches!(v.as_str(), "true" | "1" | "yes")) {
+        return true;
+    }
+    if let Ok(exe) = fs::read_link(format!("/proc/{pid}/exe")) {
+        if exe.file_name().is_some_and(|n| n.to_string_lossy().trim_end_matches(" (deleted)") == progname) {
+            return true;
+        }
+    }
+    // comm is cut to 15 bytes by the kernel.
+    match fs::read_to_string(format!("/proc/{pid}/comm")) {
+        Ok(comm) => {
+            let short: String = progname.chars().take(15).collect();
+            comm.trim() == short
+        }
+        // Without /proc we cannot tell; assume it is ours, as NUT does.
+        Err(_) => true,
+    }
+}
+
+/// The pid of a live instance recorded in `path` whose program name is
+/// `progname`, if any. A stale pid file (dead process, or another program
+/// now using that pid) yields `None`.
+pub fn running_instance(path: &Path, progname: &str) -> Option<i32> {
+    let pid = read(path).ok()?;
+    if pid == std::process::id() as i32 {
+        return None;
+    }
+    (is_alive(pid) && process_name_matches(pid, progname)).then_some(pid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_read_and_remove_on_drop() {
+        let dir = std::env::temp_dir().join(format!("nut-daemon-pid-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("upsd.pid");
+        {
+            let _pf = write(&path).unwrap();
+            assert_eq!(read(&path).unwrap(), std::process::id() as i32);
+            // Our own pid is never reported as "another instance".
+            assert_eq!(running_instance(&path, "upsd"), None);
+        }
+        assert!(!path.exists());
+        fs::write(&path, "garbage\n").unwrap();
+        assert!(read(&path).is_err());
+        fs::write(&path, "999999999\n").unwrap();
+        assert_eq!(running_instance(&path, "upsd"), None);
+        let _ = fs::remove_dir_all(&dir);
+    }
+}

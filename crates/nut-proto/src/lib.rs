@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod lexer;
+pub mod net;
 pub mod errcode;
 pub mod sock;
 pub mod state;

@@ -24,9 +24,14 @@
 mod diag;
 mod util;
 
+pub mod cmdvartab;
 pub mod devfile;
+pub mod notify;
+pub mod nutconf;
 pub mod ups;
 pub mod upsd;
+pub mod upsmon;
+pub mod upssched;
 pub mod users;
 
 pub use diag::{Diagnostic, Parsed, Severity};

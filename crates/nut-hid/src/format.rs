@@ -1,0 +1,203 @@
+//! Turning numbers into NUT text: a small printf for the formats the
+//! tables use, and the function converters.
+
+use crate::table::Converter;
+
+/// Format one number with a C printf format holding one conversion
+/// (`%.0f`, `%.1f`, `%5.2f`, `%d`, `%x`, `%04x`, `%s`...). Text around the
+/// conversion is kept; `%%` is a literal percent. Integer conversions
+/// truncate toward zero as C's `(long)` cast does.
+pub fn c_format(fmt: &str, value: f64) -> String {
+    let mut out = String::new();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            out.push('%');
+            continue;
+        }
+        let mut zero = false;
+        let mut left = false;
+        let mut plus = false;
+        while let Some(&f) = chars.peek() {
+            match f {
+                '0' => zero = true,
+                '-' => left = true,
+                '+' => plus = true,
+                ' ' | '#' => {}
+                _ => break,
+            }
+            chars.next();
+        }
+        let mut width = 0usize;
+        while let Some(&d) = chars.peek() {
+            if let Some(v) = d.to_digit(10) {
+                width = width * 10 + v as usize;
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let mut prec: Option<usize> = None;
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            let mut p = 0usize;
+            while let Some(&d) = chars.peek() {
+                if let Some(v) = d.to_digit(10) {
+                    p = p * 10 + v as usize;
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            prec = Some(p);
+        }
+        while matches!(chars.peek(), Some('l') | Some('h')) {
+            chars.next();
+        }
+        let conv = chars.next().unwrap_or('f');
+        let body = match conv {
+            'f' | 'F' => format!("{:.*}", prec.unwrap_or(6), value),
+            'd' | 'i' | 'u' => format!("{}", value.trunc() as i64),
+            'x' => format!("{:x}", value.trunc() as i64),
+            'X' => format!("{:X}", value.trunc() as i64),
+            'g' => trim_g(value),
+            's' => trim_g(value),
+            _ => format!("{value}"),
+        };
+        let body = if plus && !body.starts_with('-') { format!("+{body}") } else { body };
+        let pad = width.saturating_sub(body.len());
+        if left {
+            out.push_str(&body);
+            out.push_str(&" ".repeat(pad));
+        } else if zero && conv != 's' {
+            let (sign, digits) = match body.strip_prefix('-') {
+                Some(d) => ("-", d.to_string()),
+                None => ("", body.clone()),
+            };
+            out.push_str(sign);
+            out.push_str(&"0".repeat(pad));
+            out.push_str(&digits);
+        } else {
+            out.push_str(&" ".repeat(pad));
+            out.push_str(&body);
+        }
+    }
+    out
+}
+
+fn trim_g(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Apply a converter. `string` resolves a USB string descriptor index.
+/// `None` means NUT would publish nothing for this value.
+pub fn convert(c: Converter, value: f64, string: &mut dyn FnMut(u8) -> Option<String>) -> Option<String> {
+    let l = value.trunc() as i64;
+    match c {
+        Converter::Date => {
+            if l == 0 {
+                return Some("not set".to_string());
+            }
+            let year = 1980 + (l >> 9);
+            let month = (l >> 5) & 0x0f;
+            let day = l & 0x1f;
+            Some(format!("{year:04}/{month:02}/{day:02}"))
+        }
+        Converter::ApcDate => {
+            if l == 0 {
+                return Some("not set".to_string());
+            }
+            let year = (l & 0xf) + 10 * ((l >> 4) & 0xf);
+            let month = ((l >> 16) & 0xf) + 10 * ((l >> 20) & 0xf);
+            let day = ((l >> 8) & 0xf) + 10 * ((l >> 12) & 0xf);
+            let year = if year >= 70 { year + 1900 } else { year + 2000 };
+            Some(format!("{year:04}/{month:02}/{day:02}"))
+        }
+        Converter::Hex => Some(format!("{:04x}", l)),
+        Converter::StringId => {
+            if !(1..=255).contains(&l) {
+                return None;
+            }
+            string(l as u8)
+        }
+        Converter::DivideBy10 => Some(format!("{:.1}", value / 10.0)),
+        Converter::DivideBy100 => Some(format!("{:.2}", value / 100.0)),
+        Converter::KelvinCelsius => {
+            // Values far below 0 °C in kelvin are taken as Celsius already.
+            let c = if value > 200.0 { value - 273.15 } else { value };
+            Some(format!("{c:.1}"))
+        }
+        Converter::Percent100 => Some(format!("{:.0}", value.min(100.0))),
+        Converter::Integer => Some(format!("{:.0}", value)),
+        Converter::Absolute => Some(format!("{:.0}", value.abs())),
+        Converter::NonNegative => {
+            if value < 0.0 {
+                None
+            } else {
+                Some(format!("{value:.0}"))
+            }
+        }
+    }
+}
+
+/// NUT's `atol`: optional white space and sign, then digits; anything
+/// else stops the number (so `12.5` is 12 and `abc` is 0).
+pub fn atol(s: &str) -> i64 {
+    let s = s.trim_start();
+    let (neg, rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut v: i64 = 0;
+    for b in rest.bytes() {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        v = v.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printf_subset() {
+        assert_eq!(c_format("%.0f", 100.0), "100");
+        assert_eq!(c_format("%.1f", 13.58), "13.6");
+        assert_eq!(c_format("%.2f", 0.5), "0.50");
+        assert_eq!(c_format("%04x", 26.0), "001a");
+        assert_eq!(c_format("%d", -1.7), "-1");
+        assert_eq!(c_format("%.0f%%", 95.0), "95%");
+        assert_eq!(c_format("%5.1f", -2.0), " -2.0");
+    }
+
+    #[test]
+    fn converters() {
+        let mut none = |_: u8| None;
+        assert_eq!(convert(Converter::Date, 12515.0, &mut none).as_deref(), Some("2004/07/03"));
+        assert_eq!(convert(Converter::ApcDate, 459524.0, &mut none).as_deref(), Some("2004/07/03"));
+        assert_eq!(convert(Converter::KelvinCelsius, 300.15, &mut none).as_deref(), Some("27.0"));
+        assert_eq!(convert(Converter::DivideBy10, 135.0, &mut none).as_deref(), Some("13.5"));
+        let mut s = |i: u8| if i == 4 { Some("PbAc".to_string()) } else { None };
+        assert_eq!(convert(Converter::StringId, 4.0, &mut s).as_deref(), Some("PbAc"));
+        assert_eq!(convert(Converter::StringId, 0.0, &mut s), None);
+        assert_eq!(atol(" -12.5x"), -12);
+        assert_eq!(atol("abc"), 0);
+    }
+}

@@ -1,0 +1,6 @@
+//! placeholder
+
+use crate::table::Entry;
+
+/// The table.
+pub const TABLE: &[Entry] = super::GENERIC;

@@ -208,3 +208,14 @@ fn nit_generated_upsmon_conf() {
     let m = &parsed.value.monitors[0];
     assert_eq!((m.addr.port, m.role, m.power_value), (34931, MonitorRole::Primary, 0));
 }
+
+#[test]
+fn example_lines_from_debian_comments_load_cleanly() {
+    // Lines as they appear, commented out, in Debian's upsmon.conf.
+    let parsed = upsmon::parse(
+        b"MONITOR myups@localhost 1 upsmon pass primary\t# (or secondary)\nNOTIFYMSG FSD\t\t\"UPS %s: forced shutdown in progress\"\nNOTIFYFLAG NOPARENT\tSYSLOG+WALL\nCERTIDENT \"my nut monitor\" \"MyPasSw0rD\"\nCERTHOST localhost \"My nut server\" 1 1\nRUN_AS_USER nut\n",
+        p(),
+    );
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert_eq!(parsed.value.certhosts[0].cert_name, "My nut server");
+}

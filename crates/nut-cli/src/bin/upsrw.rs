@@ -1,0 +1,4 @@
+//! `upsrw`: see `nut_cli::upsrw`.
+fn main() -> std::process::ExitCode {
+    nut_cli::upsrw::run(std::env::args().collect())
+}

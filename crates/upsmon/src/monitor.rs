@@ -53,17 +53,17 @@ pub struct Policy {
     /// Shut down once a UPS has been on battery this long; power coming
     /// back before that cancels the countdown.
     pub shutdown_after_on_battery: Option<Duration>,
-    /// Treat an on-battery UPS as critical when `battery.charge` drops
+    /// Treat an on-battery UPS as critical when `battery.charge` is at or
     /// below this percentage (a safety net for UPSes that set LB late).
     pub min_charge: Option<u32>,
-    /// Same with `battery.runtime` in seconds.
+    /// Same with `battery.runtime` in seconds (at or below).
     pub min_runtime: Option<u64>,
     /// Announce ONBATT (and the matching ONLINE) only when the UPS stayed
     /// on battery this long; shorter glitches are only logged.
     pub glitch_debounce: Option<Duration>,
-    /// Treat `OL LB` as critical. NUT (and our default) ignores LB while
-    /// the UPS says it is on line.
-    pub lb_while_online_is_critical: bool,
+    /// Treat LB as critical even without OB (`LBREQUIRESOB no`). NUT (and
+    /// our default) ignores LB unless the UPS is on battery.
+    pub lb_without_ob_is_critical: bool,
 }
 
 impl Policy {
@@ -412,7 +412,7 @@ impl Monitor {
         if flags.contains(NotifyFlags::IGNORE) {
             return;
         }
-        let message = format_message(self.cfg.notify.template(kind), sys.as_deref().unwrap_or(""));
+        let message = format_message(self.cfg.notify.template(kind), sys.as_deref().unwrap_or(""), "");
         out.0.push(Action::Notify(Notification { kind, ups: sys, message, flags }));
     }
 
@@ -639,8 +639,8 @@ impl Monitor {
     fn policy_critical(&self, i: usize, now: Duration) -> Option<String> {
         let p = &self.cfg.policy;
         let u = &self.ups[i];
-        if p.lb_while_online_is_critical && u.online && u.lowbatt {
-            return Some("low battery while on line (lb_while_online_is_critical)".to_string());
+        if p.lb_without_ob_is_critical && u.lowbatt && !u.onbatt {
+            return Some("low battery while not on battery (LBREQUIRESOB no)".to_string());
         }
         if !u.onbatt {
             return None;
@@ -652,13 +652,13 @@ impl Monitor {
             }
         }
         if let (Some(floor), Some(charge)) = (p.min_charge, u.charge) {
-            if charge < f64::from(floor) {
-                return Some(format!("battery charge {charge}% below {floor}%"));
+            if charge <= f64::from(floor) {
+                return Some(format!("battery charge {charge}% at or below {floor}%"));
             }
         }
         if let (Some(floor), Some(rt)) = (p.min_runtime, u.runtime) {
-            if rt < floor as f64 {
-                return Some(format!("battery runtime {rt} s below {floor} s"));
+            if rt <= floor as f64 {
+                return Some(format!("battery runtime {rt} s at or below {floor} s"));
             }
         }
         None

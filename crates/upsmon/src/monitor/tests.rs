@@ -319,7 +319,7 @@ fn lb_while_online_is_ignored_by_default() {
 #[test]
 fn lb_while_online_can_be_made_critical() {
     let mut c = cfg(vec![def("ups@localhost", 1, true)]);
-    c.policy.lb_while_online_is_critical = true;
+    c.policy.lb_without_ob_is_critical = true;
     let mut r = Rig::new(c);
     r.at(0).pass("OL LB");
     assert!(r.fsd_sent());
@@ -601,11 +601,11 @@ fn policy_charge_and_runtime_floors_only_on_battery() {
     r.at(5).ev(status("OB", 50.0, 600.0));
     r.done();
     assert!(!r.fsd_sent());
-    r.at(10).ev(status("OB", 29.0, 600.0));
+    r.at(10).ev(status("OB", 30.0, 600.0));
     r.done();
     assert!(r.fsd_sent());
     let mut r = Rig::new(c);
-    r.at(0).ev(status("OB", 80.0, 100.0));
+    r.at(0).ev(status("OB", 80.0, 120.0));
     r.done();
     assert!(r.fsd_sent(), "runtime floor");
 }

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upsmon::run(std::env::args().collect())
+}

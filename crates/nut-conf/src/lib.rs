@@ -18,6 +18,24 @@
 //! | [`nutconf`] | `nut.conf` | init glue |
 //! | [`devfile`] | dummy-ups `.dev`/`.seq` | dummy-ups |
 //! | [`cmdvartab`] | `cmdvartab` | upsd |
+//!
+//! ## What is fatal
+//!
+//! A line the lexer rejects (`#` inside quotes) is a warning everywhere, as
+//! in NUT; so is every unknown directive. The errors are:
+//!
+//! | file | errors ([`Severity::Error`]) |
+//! |---|---|
+//! | ups.conf | none (upsd skips a section without `driver`/`port`; drivers check their own keys) |
+//! | upsd.conf | `LISTEN`/`HTTP_LISTEN` port not 1..65535; unreadable `ALLOW_FROM` network (our extension) |
+//! | upsd.users | none |
+//! | upsmon.conf | old 5-word `MONITOR`; bad value in a [`upsmon::Policy`] extension. MINSUPPLIES: [`upsmon::UpsmonConf::check_power`] |
+//! | upssched.conf | `AT` before CMDSCRIPT, PIPEFN and LOCKFN are all set |
+//! | nut.conf | not a shell assignment; MODE not none/standalone/netserver/netclient |
+//! | dummy-ups data, cmdvartab | none |
+//!
+//! Messages name the directive or section and say what is expected; the
+//! `Display` of a [`Diagnostic`] is `<path>:<line>: <message>`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -395,7 +395,7 @@ fn check_global(key: &str, value: Option<&str>, line: usize, diags: &mut Diags) 
         {
             diags.warn(line, format!("{key} = {v:?}: expected a whole number"));
         }
-        ("pollinterval", Some(v)) if parse_u32(v).map_or(true, |n| n == 0) => {
+        ("pollinterval", Some(v)) if !matches!(parse_u32(v), Some(n) if n > 0) => {
             diags.warn(line, format!("pollinterval = {v:?}: expected a number of seconds above 0 (drivers refuse to start otherwise)"));
         }
         ("nowait", Some(_)) => {

@@ -396,7 +396,12 @@ fn directive(conf: &mut UpsmonConf, line: usize, words: &[String], diags: &mut D
         "FINALDELAY" => set_u32(&mut conf.finaldelay, name, a0, line, diags),
         "RBWARNTIME" => set_u32(&mut conf.rbwarntime, name, a0, line, diags),
         "NOCOMMWARNTIME" => set_u32(&mut conf.nocommwarntime, name, a0, line, diags),
-        "SHUTDOWNCMD" => conf.shutdowncmd = Some(a0.to_string()),
+        "SHUTDOWNCMD" => {
+            if args.len() > 1 {
+                diags.warn(line, "SHUTDOWNCMD: only the first word is used; put the whole command in double quotes");
+            }
+            conf.shutdowncmd = Some(a0.to_string());
+        }
         "NOTIFYCMD" => conf.notifycmd = Some(a0.to_string()),
         "POWERDOWNFLAG" => conf.powerdownflag = Some(a0.to_string()),
         "RUN_AS_USER" => conf.run_as_user = Some(a0.to_string()),

@@ -9,6 +9,9 @@ pub(crate) fn lex(text: &[u8], diags: &mut Diags) -> Vec<(usize, Vec<String>)> {
     let mut out = Vec::new();
     for lexed in split_text(text) {
         match lexed.words {
+            // The lexer leaves out empty lines; keep that promise here so
+            // every loader may look at words[0].
+            Ok(words) if words.is_empty() => {}
             Ok(words) => out.push((lexed.line, words)),
             Err(err) => diags.warn(lexed.line, format!("line ignored: {err}")),
         }

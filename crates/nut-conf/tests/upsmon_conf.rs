@@ -219,3 +219,11 @@ fn example_lines_from_debian_comments_load_cleanly() {
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
     assert_eq!(parsed.value.certhosts[0].cert_name, "My nut server");
 }
+
+#[test]
+fn unquoted_shutdowncmd_warns() {
+    // 2.8.0 silently keeps only "/sbin/shutdown".
+    check("SHUTDOWNCMD /sbin/shutdown -h +0\n", &["W1 ~put the whole command in double quotes"]);
+    let c = upsmon::parse(b"SHUTDOWNCMD /sbin/shutdown -h +0\n", p()).value;
+    assert_eq!(c.shutdowncmd.as_deref(), Some("/sbin/shutdown"));
+}

@@ -1,0 +1,1 @@
+//! libusb-replay (being written)

@@ -42,7 +42,7 @@ pub const CONNECT_TIMEOUT_ENV: &str = "NUT_DEFAULT_CONNECT_TIMEOUT";
 /// the system does"). None for anything else.
 pub fn parse_timeout_secs(text: &str) -> Option<Duration> {
     let secs: f64 = text.trim().parse().ok()?;
-    if !secs.is_finite() || secs < 0.0 || secs > 1.0e9 {
+    if !secs.is_finite() || !(0.0..=1.0e9).contains(&secs) {
         return None;
     }
     Some(Duration::from_secs_f64(secs))

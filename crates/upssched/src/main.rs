@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upssched::run(std::env::args().collect())
+}

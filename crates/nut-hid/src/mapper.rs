@@ -165,6 +165,7 @@ pub struct HidUps {
     fresh: BTreeSet<u8>,
     data_changed: bool,
     opts: Options,
+    product: Option<String>,
     /// Things NUT would log at warning level.
     pub log: Vec<String>,
 }
@@ -175,8 +176,11 @@ fn find_by_path(desc: &Descriptor, path: &[u32]) -> Option<usize> {
 }
 
 impl HidUps {
-    /// Resolve the subdriver's table against the descriptor.
-    pub fn new(desc: Descriptor, sub: SubdriverId, opts: Options) -> HidUps {
+    /// Set up for one device: repair the descriptor as the subdriver
+    /// does, resolve the table's paths, publish the USB identity. Then call
+    /// [`HidUps::walk`] with [`Walk::Init`].
+    pub fn new(mut desc: Descriptor, sub: SubdriverId, usb: &UsbIdentity, opts: Options) -> HidUps {
+        let fixes = sub.fix_descriptor(&mut desc, usb.vendor_id, usb.product_id);
         let vendor = sub.vendor();
         let entries = sub
             .table()
@@ -186,7 +190,7 @@ impl HidUps {
                 Active { entry: e, field, ok: true }
             })
             .collect();
-        HidUps {
+        let mut ups = HidUps {
             desc,
             sub,
             entries,
@@ -198,8 +202,11 @@ impl HidUps {
             fresh: BTreeSet::new(),
             data_changed: false,
             opts,
-            log: Vec::new(),
-        }
+            product: usb.product.clone(),
+            log: fixes.into_iter().map(|f| format!("Fixing Report Descriptor: {f}")).collect(),
+        };
+        ups.publish_identity(usb);
+        ups
     }
 
     /// The descriptor in use.
@@ -232,7 +239,7 @@ impl HidUps {
     }
 
     /// Publish the identity variables of the USB device (init time).
-    pub fn publish_identity(&mut self, usb: &UsbIdentity) {
+    fn publish_identity(&mut self, usb: &UsbIdentity) {
         let id = self.sub.identity(usb.manufacturer.as_deref(), usb.product.as_deref(), usb.serial.as_deref());
         for (k, v) in [("ups.mfr", &id.mfr), ("ups.model", &id.model), ("ups.serial", &id.serial)] {
             match v {
@@ -390,7 +397,7 @@ impl HidUps {
             }
         }
         if mode == Walk::Init {
-            self.after_init();
+            self.after_init(src);
         }
         if mode != Walk::Quick {
             self.data_changed = false;
@@ -412,7 +419,30 @@ impl HidUps {
         }
     }
 
-    fn after_init(&mut self) {
+    /// Read a field by path as a number (for identity formatting).
+    fn read_path(&mut self, src: &mut dyn ReportSource, path: &str) -> Option<f64> {
+        let p = usage::string_to_path(path, self.sub.vendor()).ok()?;
+        let fi = find_by_path(&self.desc, &p)?;
+        self.read_field(src, fi).ok()
+    }
+
+    fn after_init(&mut self, src: &mut dyn ReportSource) {
+        if self.sub == SubdriverId::Mge && self.product.is_some() {
+            // Eaton models are named from iProduct plus the HID iModel
+            // string, or the nominal VA when there is no iModel.
+            let product = self.product.clone().unwrap_or_else(|| "unknown".to_string());
+            let model = self
+                .read_path(src, "UPS.PowerSummary.iModel")
+                .filter(|v| *v >= 1.0 && *v <= 255.0)
+                .and_then(|v| src.get_string(v as u8))
+                .filter(|s| !s.is_empty())
+                .or_else(|| self.read_path(src, "UPS.Flow.[4].ConfigApparentPower").map(|v| format!("{}", v as i64)));
+            if let Some(m) = model {
+                let name = crate::subdrivers::mge_model_name(&product, &m);
+                self.set_var("ups.model", name.clone());
+                self.set_var("device.model", name);
+            }
+        }
         if let Some(lb) = self.opts.lowbatt.clone() {
             if self.vars.contains_key("battery.charge.low") {
                 self.set_var("battery.charge.low", lb);

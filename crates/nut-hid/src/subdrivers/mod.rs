@@ -242,9 +242,17 @@ impl SubdriverId {
         let c = lookup_ids(self.ids(), m.vendor_id, m.product_id);
         // Phoenixtec's VID is shared: the MGE subdriver only takes the
         // Eaton-branded ones, leaving PowerWalker & co to `liebert`.
-        if self == SubdriverId::Mge && m.vendor_id == 0x06da && c == Claim::Supported {
-            let eaton = m.manufacturer.map(|s| s.to_ascii_lowercase().contains("eaton")).unwrap_or(false);
-            return if eaton { Claim::Supported } else { Claim::No };
+        // Phoenixtec's VID is left to `liebert` unless the unit says AEG;
+        // HP and Dell make many non-UPS devices, so a PID miss there is a
+        // silent no unless the user gave `productid`.
+        if self == SubdriverId::Mge {
+            if m.vendor_id == 0x06da && c != Claim::No {
+                let aeg = |s: Option<&str>| s.map(|s| s.contains("AEG")).unwrap_or(false);
+                return if aeg(m.manufacturer) || aeg(m.product) { Claim::Supported } else { Claim::No };
+            }
+            if matches!(m.vendor_id, 0x03f0 | 0x047c) && c == Claim::PossiblySupported {
+                return if m.productid_given { Claim::Supported } else { Claim::No };
+            }
         }
         c
     }
@@ -373,3 +381,4 @@ pub struct Identity {
 }
 
 pub use generic::GENERIC;
+pub use mge::model_name as mge_model_name;

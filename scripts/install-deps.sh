@@ -18,8 +18,4 @@ if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# NUT's Debian packages start nothing here, but make sure no stray NUT
-# daemon holds the default port or /run/nut sockets during tests.
-pkill -x upsd 2>/dev/null || true
-pkill -x upsmon 2>/dev/null || true
 exit 0

@@ -169,6 +169,8 @@ const MAX_DEPTH: usize = 64;
 const MAX_USAGES: usize = 1024;
 const MAX_ELEMENTS: usize = 65536;
 const MAX_PUSH: usize = 64;
+/// Largest report we accept, in bits (64 KiB, far above any UPS).
+const MAX_REPORT_BITS: u64 = 65536 * 8;
 
 #[derive(Debug, Clone, Default)]
 struct Globals {
@@ -275,6 +277,9 @@ impl Descriptor {
                         }
                         let usage = if usages.is_empty() { 0 } else { usages.remove(0) };
                         let off = offsets.entry((kind, g.report_id)).or_insert(0);
+                        if u64::from(*off) + u64::from(g.report_size) > MAX_REPORT_BITS {
+                            return Err(HidError::TooLarge { what: "bits in one report", limit: MAX_REPORT_BITS as usize });
+                        }
                         let mut p = path.clone();
                         p.push(usage);
                         let field = Field {
@@ -467,6 +472,26 @@ fn full_usage(page: u16, value: u32, size: usize) -> u32 {
 pub fn fuzz_descriptor(bytes: &[u8]) -> Result<usize, HidError> {
     let d = Descriptor::parse(bytes)?;
     // Exercise the other entry points a hostile descriptor reaches.
+    // One subdriver per input (chosen by length) keeps each run cheap.
+    let subs = [
+        crate::SubdriverId::Apc,
+        crate::SubdriverId::Mge,
+        crate::SubdriverId::Tripplite,
+        crate::SubdriverId::Cps,
+    ];
+    if !d.fields.is_empty() {
+        let sub = subs[bytes.len() % subs.len()];
+        let usb = crate::UsbIdentity { vendor_id: 0x0764, product_id: 0x0501, ..Default::default() };
+        let mut ups = crate::HidUps::new(d.clone(), sub, &usb, crate::Options::default());
+        let mut src = crate::MapSource { missing_as_zero: Some(8), ..Default::default() };
+        let _ = ups.walk(&mut src, crate::Walk::Init);
+        let _ = ups.walk(&mut src, crate::Walk::Full);
+        let cmds: Vec<String> = ups.commands().iter().cloned().collect();
+        for c in cmds {
+            let _ = ups.instcmd(&mut src, &c, None);
+        }
+        ups.handle_interrupt(&[1, 0xff, 0xff, 0xff], &mut src);
+    }
     let buf = vec![0xA5u8; 64];
     for f in d.fields.iter().take(256) {
         let _ = crate::value::extract(&buf, f);

@@ -405,12 +405,15 @@ fn lookup_vendor(v: Vendor, usage: u32) -> Option<&'static str> {
     }
 }
 
-fn vendor_names(v: Vendor) -> Vec<(u32, &'static str)> {
+fn vendor_code(v: Vendor, name: &str) -> Option<u32> {
+    let full = |t: &[(u32, &str)]| t.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)).map(|(c, _)| *c);
     match v {
-        Vendor::None => Vec::new(),
-        Vendor::Apc => APC.to_vec(),
-        Vendor::Mge => MGE.iter().map(|(c, n)| (0xffff_0000 | u32::from(*c), *n)).collect(),
-        Vendor::TrippLite => TRIPPLITE.to_vec(),
+        Vendor::None => None,
+        Vendor::Apc => full(APC),
+        Vendor::TrippLite => full(TRIPPLITE),
+        Vendor::Mge => {
+            MGE.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)).map(|(c, _)| 0xffff_0000 | u32::from(*c))
+        }
     }
 }
 
@@ -430,10 +433,8 @@ pub fn usage_name(usage: u32, vendor: Vendor) -> Option<&'static str> {
 
 /// Code for a usage name (case-insensitive, as NUT matches them).
 pub fn usage_code(name: &str, vendor: Vendor) -> Option<u32> {
-    for (c, n) in vendor_names(vendor) {
-        if n.eq_ignore_ascii_case(name) {
-            return Some(c);
-        }
+    if let Some(c) = vendor_code(vendor, name) {
+        return Some(c);
     }
     for (page, table) in [(0x84u32, POWER_DEVICE), (0x85, BATTERY_SYSTEM)] {
         if let Some((c, _)) = table.iter().find(|(_, n)| n.eq_ignore_ascii_case(name)) {

@@ -181,3 +181,42 @@ fn user_fsd_matches_nut() {
     assert_eq!(ours.flag, nut.flag);
     assert_eq!(ours.exit, nut.exit);
 }
+
+/// Our default mode (no `-p`) as root: the monitoring child runs as the
+/// `nut` user and the root parent runs SHUTDOWNCMD on the child's byte.
+#[test]
+fn split_mode_power_cut() {
+    let seq = "ups.status: OL\nTIMER 3\nups.status: OB LB\nTIMER 600\n";
+    let mut sb = Sandbox::new();
+    setup(&sb, seq);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(sb.root(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    }
+    sb.start_dummy(Impl::Nut, "ups");
+    sb.start_upsd(Impl::Nut);
+    let mut c = sb.command(env!("CARGO_BIN_EXE_upsmon"));
+    c.env("NUT_PIDPATH", sb.run()).arg("-F");
+    let id = sb.spawn("upsmon-split", c);
+    // the pid file holds the child's pid, and the child is not root
+    let pidfile = sb.run().join("upsmon.pid");
+    sb.wait_path(&pidfile, Some(id), Duration::from_secs(10)).unwrap();
+    let child: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert_ne!(child, sb.pid(id), "the pid file names the monitoring child");
+    let uid = |pid: u32| -> Option<String> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status.lines().find(|l| l.starts_with("Uid:")).map(str::to_string)
+    };
+    // the child writes the pid file as root, then drops privileges
+    let dropped = sb.wait_for("the child to drop root", Some(id), Duration::from_secs(5), |_| {
+        uid(child).filter(|l| !l.split_whitespace().skip(1).all(|u| u == "0"))
+    });
+    assert!(dropped.is_ok(), "child still root: {:?}", uid(child));
+    wait_exit(&mut sb, id, Duration::from_secs(40));
+    let root = sb.root().to_path_buf();
+    assert!(root.join("shutdown-ran").exists(), "{}", sb.logs());
+    assert_eq!(std::fs::read_to_string(root.join("killpower")).unwrap(), "upsmon-shutdown-file");
+    let _ = sb.wait_for("three notes", None, Duration::from_secs(5), |s| (read_notes(s.root()).len() >= 3).then_some(()));
+    assert_eq!(kinds(&read_notes(&root)), vec!["ONBATT", "LOWBATT", "SHUTDOWN"]);
+    assert_eq!(sb.exited(id).and_then(|s| s.code()), Some(0), "the root parent exits 0");
+}

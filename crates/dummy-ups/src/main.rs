@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    dummy_ups::run(std::env::args().collect())
+}

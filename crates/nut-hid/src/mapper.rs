@@ -163,6 +163,8 @@ pub struct HidUps {
     alarms: Vec<String>,
     buffers: BTreeMap<u8, Vec<u8>>,
     fresh: BTreeSet<u8>,
+    /// Length of the last report received per ID (what NUT sends back).
+    lens: BTreeMap<u8, usize>,
     data_changed: bool,
     opts: Options,
     product: Option<String>,
@@ -200,6 +202,7 @@ impl HidUps {
             alarms: Vec::new(),
             buffers: BTreeMap::new(),
             fresh: BTreeSet::new(),
+            lens: BTreeMap::new(),
             data_changed: false,
             opts,
             product: usb.product.clone(),
@@ -275,6 +278,9 @@ impl HidUps {
         }
         buf[..data.len()].copy_from_slice(&data);
         buf[0] = report_id;
+        if !data.is_empty() {
+            self.lens.insert(report_id, data.len());
+        }
         if data.len() < self.desc.report_len(report_id) {
             self.log.push(format!(
                 "report 0x{report_id:02x}: got {} byte(s), descriptor says {}",
@@ -616,7 +622,11 @@ impl HidUps {
         let logical = value::from_physical(&f, v);
         value::insert(buf, &f, logical)?;
         self.data_changed = true;
-        Ok(Action::SetReport { report_id: rid, data: buf[..len].to_vec() })
+        // NUT sends back as many bytes as the device last gave, stretched
+        // to cover the field being written.
+        let end = (8 + f.bit_offset as usize + f.bit_size as usize).div_ceil(8);
+        let send = self.lens.get(&rid).copied().unwrap_or(len).max(end).min(buf.len());
+        Ok(Action::SetReport { report_id: rid, data: buf[..send].to_vec() })
     }
 
     /// Handle `INSTCMD name [param]`: the writes to perform, in order.

@@ -128,18 +128,22 @@ pub fn to_physical(field: &Field, logical: i64) -> f64 {
     logical_to_physical(field, logical) * pow10(e)
 }
 
-/// Inverse of [`to_physical`] for writes: NUT's write path converts the
-/// physical value back with the exponent and physical range, then rounds.
+/// Inverse of [`to_physical`] for writes, as NUT does it: undo the
+/// exponent, then (only when a physical range applies) scale into the
+/// logical range and clamp; the result is truncated toward zero like C's
+/// `(long)` cast. Values within 1e-6 of an integer are snapped first, so
+/// `12 / 0.1` gives 120 and not 119.
 pub fn from_physical(field: &Field, value: f64) -> i64 {
-    let e = effective_exponent(field);
-    let mut v = value / pow10(e);
+    let snap = |v: f64| if (v - v.round()).abs() < 1e-6 { v.round() } else { v };
+    let v = snap(value / pow10(effective_exponent(field)));
     if let (Some(pmin), Some(pmax)) = (field.physical_min, field.physical_max) {
         if !(pmin == 0 && pmax == 0) && pmax > pmin && field.logical_max > field.logical_min {
             let factor = (field.logical_max - field.logical_min) as f64 / (pmax - pmin) as f64;
-            v = (v - pmin as f64) * factor + field.logical_min as f64;
+            let l = snap((v - pmin as f64) * factor).trunc() as i64 + field.logical_min;
+            return l.clamp(field.logical_min, field.logical_max);
         }
     }
-    v.round() as i64
+    v.trunc() as i64
 }
 
 /// Write a logical value into a report buffer (first byte = ID). Only the
@@ -163,4 +167,66 @@ pub fn insert(report: &mut [u8], field: &Field, logical: i64) -> Result<(), HidE
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::descriptor::{MainFlags, ReportKind};
+
+    fn field(offset: u32, size: u32, lmin: i64, lmax: i64) -> Field {
+        Field {
+            kind: ReportKind::Feature,
+            report_id: 1,
+            bit_offset: offset,
+            bit_size: size,
+            flags: MainFlags(2),
+            path: vec![0x0084_0030],
+            logical_min: lmin,
+            logical_max: lmax,
+            logical_max_assumed: false,
+            physical_min: None,
+            physical_max: None,
+            unit: 0,
+            unit_exponent: 0,
+            usage_range: None,
+            item_offset: 0,
+        }
+    }
+
+    #[test]
+    fn signedness_follows_logical_minimum() {
+        let f = field(0, 16, 0, 65535);
+        assert_eq!(extract(&[1, 0xff, 0xff], &f).unwrap(), 65535);
+        let f = field(0, 16, -1, 32767);
+        assert_eq!(extract(&[1, 0xff, 0xff], &f).unwrap(), -1);
+        // Bits above what LogMax needs are dropped first (200 -> 72),
+        // then out-of-range values clamp into LogMin..LogMax (127 -> 100).
+        let f = field(0, 8, 0, 100);
+        assert_eq!(extract(&[1, 0xc8], &f).unwrap(), 72);
+        assert_eq!(extract(&[1, 0x7f], &f).unwrap(), 100);
+    }
+
+    #[test]
+    fn bits_round_trip_at_odd_offsets() {
+        let f = field(5, 7, -64, 63);
+        let mut buf = vec![1, 0, 0];
+        insert(&mut buf, &f, -3).unwrap();
+        assert_eq!(extract(&buf, &f).unwrap(), -3);
+        assert!(extract(&buf[..1], &f).is_err());
+    }
+
+    #[test]
+    fn volt_exponent_quirk_and_physical_range() {
+        let mut f = field(0, 16, 0, 65535);
+        f.unit = UNIT_VOLT;
+        f.unit_exponent = 6;
+        assert_eq!(to_physical(&f, 1200), 120.0);
+        assert_eq!(from_physical(&f, 120.0), 1200);
+        let mut g = field(0, 16, -1, 65534);
+        g.physical_min = Some(-60);
+        g.physical_max = Some(65534 * 60);
+        assert_eq!(to_physical(&g, -1), -60.0);
+        assert_eq!(from_physical(&g, -60.0), -1);
+    }
 }

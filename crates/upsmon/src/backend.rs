@@ -108,17 +108,52 @@ pub struct Live {
     /// talk plain text to them from then on.
     no_tls: HashMap<String, bool>,
     children: Vec<Child>,
+    /// NOTIFYCMD runs one at a time, in notification order, without the
+    /// loop ever waiting for it (NUT forks them all at once, so two
+    /// notifications of the same poll may reach the script in either order).
+    exec_queue: std::collections::VecDeque<Command>,
+    exec_running: Option<Child>,
     pub shutdown: ShutdownMode,
 }
 
 impl Live {
     pub fn new(shutdown: ShutdownMode) -> Self {
-        Live { conns: HashMap::new(), no_tls: HashMap::new(), children: Vec::new(), shutdown }
+        Live {
+            conns: HashMap::new(),
+            no_tls: HashMap::new(),
+            children: Vec::new(),
+            exec_queue: Default::default(),
+            exec_running: None,
+            shutdown,
+        }
     }
 
-    /// Collect finished notifiers (NUT's `waitpid(WNOHANG)`).
+    /// Collect finished notifiers (NUT's `waitpid(WNOHANG)`) and start the
+    /// next queued NOTIFYCMD. Cheap: call it often.
     pub fn reap(&mut self) {
         self.children.retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_)) | Err(_)));
+        loop {
+            if let Some(c) = &mut self.exec_running {
+                if matches!(c.try_wait(), Ok(None)) {
+                    return;
+                }
+                self.exec_running = None;
+            }
+            let Some(mut cmd) = self.exec_queue.pop_front() else { return };
+            match cmd.spawn() {
+                Ok(child) => self.exec_running = Some(child),
+                Err(e) => log::error!("Can't run NOTIFYCMD: {e}"),
+            }
+        }
+    }
+
+    /// Before exiting: start every NOTIFYCMD still queued (they outlive us).
+    pub fn flush_notifiers(&mut self) {
+        while let Some(mut cmd) = self.exec_queue.pop_front() {
+            if let Err(e) = cmd.spawn() {
+                log::error!("Can't run NOTIFYCMD: {e}");
+            }
+        }
     }
 
     /// Say LOGOUT on every connection (clean exit).
@@ -281,10 +316,8 @@ impl Backend for Live {
         }
         if n.flags.exec() {
             if let Some(cmd) = notifycmd {
-                match notify_command(cmd, n).spawn() {
-                    Ok(child) => self.children.push(child),
-                    Err(e) => log::error!("Can't run NOTIFYCMD {cmd}: {e}"),
-                }
+                self.exec_queue.push_back(notify_command(cmd, n));
+                self.reap();
             }
         }
     }

@@ -322,6 +322,7 @@ fn main_loop(
             let sig = flags.exit.load(Ordering::Relaxed);
             if sig != 0 {
                 log::info!("Signal {sig}: exiting");
+                live.flush_notifiers();
                 live.logout_all();
                 return ExitCode::SUCCESS;
             }
@@ -329,7 +330,7 @@ fn main_loop(
                 log::info!("Signal {}: User requested FSD", signal_hook::consts::SIGUSR1);
                 let out = perform(&mut m, &mut live, notifycmd.as_deref(), Event::UserFsd, start.elapsed());
                 if let Some(code) = out.exit {
-                    return exit_code(code);
+                    return finish(&mut live, code);
                 }
                 wake = out.wake;
                 continue;
@@ -347,7 +348,7 @@ fn main_loop(
                 };
                 let out = perform(&mut m, &mut live, notifycmd.as_deref(), event, start.elapsed());
                 if let Some(code) = out.exit {
-                    return exit_code(code);
+                    return finish(&mut live, code);
                 }
             }
             let want = m.config().policy.wants_battery_readings();
@@ -356,13 +357,13 @@ fn main_loop(
                 if let Some(outcome) = live.poll(&def, want) {
                     let out = perform(&mut m, &mut live, notifycmd.as_deref(), Event::Poll { ups: sys, outcome }, start.elapsed());
                     if let Some(code) = out.exit {
-                        return exit_code(code);
+                        return finish(&mut live, code);
                     }
                 }
             }
             let out = perform(&mut m, &mut live, notifycmd.as_deref(), Event::PassDone, start.elapsed());
             if let Some(code) = out.exit {
-                return exit_code(code);
+                return finish(&mut live, code);
             }
             if out.wake.is_some() {
                 wake = out.wake;
@@ -375,20 +376,22 @@ fn main_loop(
                 let until = start.elapsed() + m.poll_interval();
                 while start.elapsed() < until && !flags.pending() {
                     std::thread::sleep(Duration::from_millis(50));
+                    live.reap();
                 }
             }
         } else {
             // a forced shutdown is under way: signals wait, as in NUT
             let target = wake.take().unwrap_or_else(|| start.elapsed());
-            let now = start.elapsed();
-            if target > now {
-                std::thread::sleep(target - now);
+            while start.elapsed() < target {
+                std::thread::sleep((target - start.elapsed()).min(Duration::from_millis(50)));
+                live.reap();
             }
             let out = perform(&mut m, &mut live, notifycmd.as_deref(), Event::Tick, start.elapsed());
             live.reap();
             if let Some(code) = out.exit {
                 debugx!(1, "Exiting upsmon after initiating shutdown");
-                return exit_code(code);
+                live.flush_notifiers();
+                return finish(&mut live, code);
             }
             wake = out.wake;
             if wake.is_none() && !m.is_polling() {
@@ -400,4 +403,9 @@ fn main_loop(
 
 fn exit_code(code: i32) -> ExitCode {
     ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+fn finish(live: &mut Live, code: i32) -> ExitCode {
+    live.flush_notifiers();
+    exit_code(code)
 }

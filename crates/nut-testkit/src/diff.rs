@@ -28,12 +28,12 @@ pub fn diff_lines(expected: &str, actual: &str) -> String {
             push(&mut out, ' ', a[i]);
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            push(&mut out, '+', b[j]);
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
             push(&mut out, '-', a[i]);
             i += 1;
+        } else {
+            push(&mut out, '+', b[j]);
+            j += 1;
         }
     }
     out

@@ -503,3 +503,45 @@ impl Drop for Sandbox {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ssl_noise_is_removed_and_nothing_else() {
+        let e = format!("{SSL_NOISE}\nError: Unknown UPS\n");
+        assert_eq!(strip_ssl_noise(&e), "Error: Unknown UPS\n");
+        assert_eq!(strip_ssl_noise("x\n"), "x\n");
+    }
+
+    #[test]
+    fn drop_reaps_children_and_removes_the_dir() {
+        let mut sb = Sandbox::new();
+        let root = sb.root().to_path_buf();
+        assert!(sb.driver_socket("dummy-ups", "ups").as_os_str().len() < 108);
+        let mut cmd = sb.command("sleep");
+        cmd.arg("1000");
+        let id = sb.spawn("sleeper", cmd);
+        let pid = sb.pid(id);
+        drop(sb);
+        assert!(!root.exists(), "sandbox dir left behind");
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        assert!(stat.is_empty(), "child {pid} still exists: {stat}");
+    }
+
+    #[test]
+    fn run_command_times_out() {
+        let sb = Sandbox::new();
+        let out = sb.run_path(Path::new("/bin/sleep"), &["10"], Duration::from_millis(200));
+        assert!(out.timed_out && out.code.is_none(), "{out:?}");
+    }
+
+    #[test]
+    fn env_points_into_the_sandbox() {
+        let sb = Sandbox::new();
+        let out = sb.run_path(Path::new("/bin/sh"), &["-c", "echo $NUT_CONFPATH $NUT_STATEPATH $NUT_ALTPIDPATH"], Duration::from_secs(5));
+        let want = format!("{} {} {}\n", sb.etc().display(), sb.run().display(), sb.run().display());
+        assert_eq!(out.stdout, want);
+    }
+}

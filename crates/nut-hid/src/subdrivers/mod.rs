@@ -345,7 +345,7 @@ impl SubdriverId {
             SubdriverId::Cps => Some("CPS"),
             SubdriverId::Mge => Some("Eaton"),
             SubdriverId::Belkin => Some("Belkin"),
-            SubdriverId::Liebert => Some("Phoenixtec Power Co., Ltd"),
+            SubdriverId::Liebert => Some("Liebert"),
             SubdriverId::Powercom => Some("PowerCOM"),
             SubdriverId::Tripplite => Some("Tripp Lite"),
             SubdriverId::Arduino => Some("Arduino"),

@@ -1,4 +1,6 @@
-//! placeholder
+//! PowerCOM (VID 0d9f). NUT's PowerCOM table follows the PDC layout on
+//! PowerSummary/Input/Output; the generic table covers the same paths.
+//! No capture with values exists to check anything finer.
 
 use crate::table::Entry;
 

@@ -27,4 +27,4 @@ use std::time::Duration;
 /// Default bound for readiness waits (process start, socket, TCP port, first data).
 pub const READY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Default bound for one client program run.
-pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(15);

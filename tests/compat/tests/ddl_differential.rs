@@ -144,7 +144,11 @@ fn serve_batch(imp: Impl, root: &Path, files: &[(usize, String)]) -> BTreeMap<St
         if pending.is_empty() {
             break;
         }
-        assert!(Instant::now() < deadline, "{imp} drivers not ready: {pending:?}\n{}", sb.logs());
+        if Instant::now() >= deadline {
+            // Counted per file below (their upsc output will differ), not a harness failure.
+            eprintln!("{imp}: drivers without a socket after 30 s: {pending:?}");
+            break;
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     let upsd = sb.try_start_upsd(imp, &["-F"]).unwrap_or_else(|e| panic!("{e}"));
@@ -167,8 +171,12 @@ fn serve_batch(imp: Impl, root: &Path, files: &[(usize, String)]) -> BTreeMap<St
         if waiting.is_empty() {
             break;
         }
-        if sb.exited(upsd).is_some() || Instant::now() >= deadline {
-            panic!("{imp} upsd never served {waiting:?}\n{}", sb.logs());
+        if sb.exited(upsd).is_some() {
+            panic!("{imp} upsd exited while serving a corpus batch\n{}", sb.logs());
+        }
+        if Instant::now() >= deadline {
+            eprintln!("{imp}: upsd serves no data for {waiting:?} after 30 s");
+            break;
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -12,6 +12,9 @@ fn nut_pynut() -> String {
 #[test]
 fn pynut_baseline_against_nut() {
     let r = nut_pynut();
+    if std::env::var_os("COMPAT_SHOW").is_some() {
+        println!("{r}");
+    }
     assert!(r.contains("ups.load became 44: True"), "{r}");
     assert!(r.contains("(b'device.model', b'Dummy UPS')"), "{r}");
 }

@@ -56,7 +56,10 @@ pub fn run(_args: Vec<String>) -> ExitCode {
         return run_daemon(&conf);
     }
     let (Ok(upsname), Ok(ntype)) = (std::env::var("UPSNAME"), std::env::var("NOTIFYTYPE")) else {
-        return fatal(&["Error: UPSNAME and NOTIFYTYPE must be set.", "This program should only be run from upsmon."]);
+        // printed on stdout, as 2.8.0 does
+        println!("Error: UPSNAME and NOTIFYTYPE must be set.");
+        println!("This program should only be run from upsmon.");
+        return ExitCode::FAILURE;
     };
     run_client(&conf, &upsname, &ntype)
 }

@@ -165,7 +165,7 @@ fn serve_batch(imp: Impl, root: &Path, files: &[(usize, String)]) -> BTreeMap<St
             waiting.retain(|ups| {
                 let r = c.request(&format!("GET VAR {ups} driver.name")).unwrap_or_default();
                 let st = c.request(&format!("GET VAR {ups} ups.status")).unwrap_or_default();
-                !(r.starts_with("VAR ") && !st.contains("\"WAIT\""))
+                !r.starts_with("VAR ") || st.contains("\"WAIT\"")
             });
         }
         if waiting.is_empty() {
@@ -188,7 +188,10 @@ fn serve_batch(imp: Impl, root: &Path, files: &[(usize, String)]) -> BTreeMap<St
     out
 }
 
-fn differential(files: &[String], left: Impl, right: Impl) -> (usize, Vec<(String, String, String)>, Vec<(String, String)>) {
+/// (identical count, differing-with-reason as (file, pattern, reason), failing as (file, diff))
+type Outcome = (usize, Vec<(String, String, String)>, Vec<(String, String)>);
+
+fn differential(files: &[String], left: Impl, right: Impl) -> Outcome {
     let root = corpus_root();
     let known = known_differences();
     let mut identical = 0;

@@ -211,7 +211,7 @@ fn driver_garbage_then_die(imp: Impl) {
         b"\nSETINFO\nSETINFO a\nADDENUM nosuch.var \"x\"\nDELINFO nosuch\nSETFLAGS ups.status BOGUS\nADDRANGE x y z\n\
           SETAUX ups.status -5\nTRACKING nonsense\nDATASTALE\nDUMPDONE\n\"unterminated\n",
     );
-    garbage.extend(std::iter::repeat_n(b'W', 100_000));
+    garbage.resize(garbage.len() + 100_000, b'W');
     let mut r = rig(imp, false, Some(garbage));
     std::thread::sleep(Duration::from_secs(1));
     r.assert_healthy("a driver socket that sent nonsense and died");

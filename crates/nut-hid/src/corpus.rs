@@ -254,3 +254,45 @@ impl DevDump {
         self.vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "# device: X  vid:pid 051d:0002  model: Y\n\
+# descriptor: 4 bytes, sha256 00, 1 report IDs, 1 data fields, max collection depth 0\n\
+\n[report-descriptor]\n05 84 09 30\n\n\
+[nut-values] type\treport_id\n\
+Feature\t0x01\t0\t8\t5\t01 05\tUPS.Voltage\n\
+[feature-reports] (x)\n02 07 08\tcomment\n\
+[values-at-capture] (y)\nups.load: 19\n";
+
+    #[test]
+    fn parses_all_sections() {
+        let c = Capture::parse(SAMPLE).unwrap();
+        assert_eq!((c.vendor_id, c.product_id), (Some(0x051d), Some(0x0002)));
+        assert_eq!((c.stated_len, c.stated_fields, c.stated_report_ids, c.stated_depth), (Some(4), Some(1), Some(1), Some(0)));
+        assert_eq!(c.descriptor, vec![0x05, 0x84, 0x09, 0x30]);
+        assert_eq!(c.values.len(), 1);
+        assert_eq!(c.values[0].raw, vec![1, 5]);
+        assert_eq!(c.feature_reports, vec![vec![2, 7, 8]]);
+        assert_eq!(c.values_at_capture, vec![("ups.load".to_string(), "19".to_string())]);
+        assert_eq!(c.reports().len(), 2);
+    }
+
+    #[test]
+    fn bad_rows_name_their_line() {
+        let bad = "[report-descriptor]\n05 zz\n";
+        assert_eq!(Capture::parse(bad).unwrap_err(), HidError::Corpus { line: 2, message: "'zz' is not a hex byte".into() });
+        let short = "[report-descriptor]\n05 84\n[nut-values]\nFeature\t0x01\n";
+        assert!(matches!(Capture::parse(short), Err(HidError::Corpus { line: 4, .. })));
+    }
+
+    #[test]
+    fn dev_dumps() {
+        let d = DevDump::parse("#CMD:load.off\nups.status: OL #COMMENT why\nups.serial:\n");
+        assert_eq!(d.get("ups.status"), Some("OL"));
+        assert_eq!(d.get("ups.serial"), Some(""));
+        assert_eq!(d.commands, vec!["load.off".to_string()]);
+    }
+}

@@ -432,7 +432,7 @@ impl Descriptor {
             .map(|f| u64::from(f.bit_offset) + u64::from(f.bit_size))
             .max()
             .unwrap_or(0);
-        1 + ((bits as usize) + 7) / 8
+        1 + (bits as usize).div_ceil(8)
     }
 
     /// Length in bytes of one report of one kind, including its ID byte.
@@ -445,7 +445,7 @@ impl Descriptor {
             .map(|f| u64::from(f.bit_offset) + u64::from(f.bit_size))
             .max()
             .unwrap_or(0);
-        1 + ((bits as usize) + 7) / 8
+        1 + (bits as usize).div_ceil(8)
     }
 
     /// First field with this exact path and kind.

@@ -486,9 +486,9 @@ impl HidUps {
     /// from the status bits (NUT 2.8.0 rules).
     fn commit_status(&mut self) {
         let mut st: Vec<&str> = Vec::new();
-        if !self.has("online") {
-            st.push("OB");
-        } else if self.has("dischrg") && !self.has("cal") && self.opts.onlinedischarge {
+        let on_battery = !self.has("online")
+            || (self.has("dischrg") && !self.has("cal") && self.opts.onlinedischarge);
+        if on_battery {
             st.push("OB");
         } else {
             if self.has("dischrg") && !self.has("cal") {

@@ -382,3 +382,65 @@ pub struct Identity {
 
 pub use generic::GENERIC;
 pub use mge::model_name as mge_model_name;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev(vid: u16, pid: u16) -> DeviceMatch<'static> {
+        DeviceMatch { vendor_id: vid, product_id: pid, ..DeviceMatch::default() }
+    }
+
+    #[test]
+    fn claims_follow_nut_order_and_tables() {
+        assert_eq!(SubdriverId::select(&dev(0x051d, 0x0002)), Ok(SubdriverId::Apc));
+        assert_eq!(SubdriverId::select(&dev(0x0463, 0xffff)), Ok(SubdriverId::Mge));
+        assert_eq!(SubdriverId::select(&dev(0x0764, 0x0501)), Ok(SubdriverId::Cps));
+        assert_eq!(SubdriverId::select(&dev(0x09ae, 0x4003)), Ok(SubdriverId::Tripplite));
+        assert_eq!(SubdriverId::select(&dev(0x0d9f, 0x0004)), Ok(SubdriverId::Powercom));
+        // 06da goes to liebert unless the strings say AEG.
+        assert_eq!(SubdriverId::select(&dev(0x06da, 0xffff)), Ok(SubdriverId::Liebert));
+        let aeg = DeviceMatch { manufacturer: Some("AEG PS"), ..dev(0x06da, 0xffff) };
+        assert_eq!(SubdriverId::select(&aeg), Ok(SubdriverId::Mge));
+        // HP 03f0: MGE's PIDs, then Tripp Lite's.
+        assert_eq!(SubdriverId::select(&dev(0x03f0, 0x1fe6)), Ok(SubdriverId::Mge));
+        assert_eq!(SubdriverId::select(&dev(0x03f0, 0x1fe1)), Ok(SubdriverId::Tripplite));
+        assert_eq!(SubdriverId::Apc.name(), "APC HID 0.98");
+        assert_eq!(SubdriverId::Cps.name(), "CyberPower HID 0.6");
+        assert_eq!(SubdriverId::Mge.name(), "MGE HID 1.46");
+        assert_eq!(SubdriverId::Tripplite.name(), "TrippLite HID 0.84");
+    }
+
+    #[test]
+    fn unknown_pids_need_productid() {
+        let e = SubdriverId::select(&dev(0x051d, 0x1234)).unwrap_err();
+        assert_eq!(e.hints.len(), 1);
+        assert!(e.hints[0].starts_with("This APC device (051d:1234) is not (or perhaps not yet) supported"));
+        assert!(e.to_string().starts_with("No matching HID UPS found"));
+        let given = DeviceMatch { productid_given: true, ..dev(0x051d, 0x1234) };
+        assert_eq!(SubdriverId::select(&given), Ok(SubdriverId::Apc));
+        // Minuteman 05dd:a0a0: Delta's VID, possibly supported by delta_ups first.
+        let mm = DeviceMatch { productid_given: true, ..dev(0x05dd, 0xa0a0) };
+        assert_eq!(SubdriverId::select(&mm), Ok(SubdriverId::Delta));
+        // HP/Dell PID misses are a silent no for MGE.
+        assert!(SubdriverId::select(&dev(0x047c, 0x0001)).is_err());
+        assert!(SubdriverId::select(&dev(0x5131, 0x2007)).unwrap_err().hints.is_empty());
+        let ex = DeviceMatch { explore: true, ..dev(0x5131, 0x2007) };
+        assert_eq!(SubdriverId::select(&ex), Ok(SubdriverId::Explore));
+    }
+
+    #[test]
+    fn every_table_path_parses() {
+        for id in CLAIM_ORDER {
+            for e in id.table() {
+                assert!(
+                    crate::usage::string_to_path(e.path, id.vendor()).is_ok(),
+                    "{}: {} has an unparsable path {}",
+                    id.name(),
+                    e.name,
+                    e.path
+                );
+            }
+        }
+    }
+}

@@ -90,11 +90,28 @@ pub fn c_format(fmt: &str, value: f64) -> String {
     out
 }
 
+/// C's `%g` with the default precision of 6 significant digits.
 fn trim_g(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
+    if v == 0.0 || !v.is_finite() {
+        return if v.is_nan() { "nan".into() } else if v.is_infinite() { if v > 0.0 { "inf".into() } else { "-inf".into() } } else { "0".into() };
+    }
+    let exp = v.abs().log10().floor() as i32;
+    // Rounding to 6 digits may carry into the next power of ten.
+    let sci = format!("{:.5e}", v);
+    let exp = sci.rsplit_once('e').and_then(|(_, e)| e.parse::<i32>().ok()).unwrap_or(exp);
+    let strip = |s: String| {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if !(-4..6).contains(&exp) {
+        let (m, _) = sci.split_once('e').unwrap_or((&sci, ""));
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{}{:02}", strip(m.to_string()), sign, exp.abs())
     } else {
-        format!("{v}")
+        strip(format!("{:.*}", (5 - exp).max(0) as usize, v))
     }
 }
 
@@ -185,6 +202,10 @@ mod tests {
         assert_eq!(c_format("%d", -1.7), "-1");
         assert_eq!(c_format("%.0f%%", 95.0), "95%");
         assert_eq!(c_format("%5.1f", -2.0), " -2.0");
+        assert_eq!(c_format("%g", 13.500000000000002), "13.5");
+        assert_eq!(c_format("%g", 0.03), "0.03");
+        assert_eq!(c_format("%g", 459524.0), "459524");
+        assert_eq!(c_format("%g", 12345678.0), "1.23457e+07");
     }
 
     #[test]

@@ -735,3 +735,33 @@ impl HidUps {
         self.data_changed = true;
     }
 }
+
+/// NUT's `explore` output: one `Path: ..., Type: ..., ReportID: 0x.., Offset:
+/// .., Size: .., Value: ..` line per field, in descriptor order, reading
+/// each report once. Fields whose report cannot be read are skipped, as
+/// NUT skips them.
+pub fn explore(desc: &Descriptor, vendor: usage::Vendor, src: &mut dyn ReportSource) -> Vec<String> {
+    let mut cache: BTreeMap<u8, Option<Vec<u8>>> = BTreeMap::new();
+    let mut out = Vec::new();
+    for f in &desc.fields {
+        let rep = cache.entry(f.report_id).or_insert_with(|| {
+            src.get_report(f.report_id).ok().map(|mut r| {
+                r.resize(desc.report_len(f.report_id).max(r.len()), 0);
+                r
+            })
+        });
+        let Some(buf) = rep else { continue };
+        let Ok(logical) = value::extract(buf, f) else { continue };
+        let v = value::to_physical(f, logical);
+        out.push(format!(
+            "Path: {}, Type: {}, ReportID: 0x{:02x}, Offset: {}, Size: {}, Value: {}",
+            usage::path_to_string(&f.path, vendor),
+            f.kind.as_str(),
+            f.report_id,
+            f.bit_offset,
+            f.bit_size,
+            c_format("%g", v)
+        ));
+    }
+    out
+}

@@ -159,3 +159,12 @@ fn short_reports_keep_the_rest_of_the_buffer() {
     ups.walk(&mut src, Walk::Full).unwrap();
     assert_eq!(val(&ups, "battery.charge").as_deref(), Some("55"));
 }
+
+#[test]
+fn explore_prints_nut_path_lines() {
+    let (c, d) = bk650();
+    let mut src = MapSource { reports: c.reports(), ..Default::default() };
+    let lines = nut_hid::mapper::explore(&d, nut_hid::Vendor::None, &mut src);
+    assert!(lines.contains(&"Path: UPS.PowerSummary.DelayBeforeShutdown, Type: Feature, ReportID: 0x15, Offset: 0, Size: 16, Value: -1".to_string()));
+    assert!(lines.contains(&"Path: UPS.Battery.Voltage, Type: Feature, ReportID: 0x26, Offset: 0, Size: 16, Value: 13.5".to_string()));
+}

@@ -14,7 +14,7 @@
 //! Life of a driver process (same order as NUT 2.8.0):
 //! banner → options → ups.conf → `driver.*` variables, `default.*`,
 //! `override.*` → [`Driver::open`] (as root) → privilege drop →
-//! [`Driver::init`] → `device.*` copies → first [`Driver::update`] →
+//! [`Driver::init`] → first [`Driver::update`] → `device.*` copies →
 //! socket and pid file → background → loop: update every `pollinterval`,
 //! serve socket requests in between. `-k` runs [`Driver::open`] then
 //! [`Driver::shutdown`]; `-d n` runs n updates and prints the table.

@@ -1,7 +1,7 @@
 //! The driver process: options, configuration, start-up order, the event
 //! loop and exit.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -135,14 +135,28 @@ pub fn publish_config(ctx: &mut Ctx, info: &DriverInfo) {
     }
 }
 
-/// After init: `ups.mfr`, `ups.model`, `ups.serial` are copied to the
-/// `device.*` names once.
+/// After init and the first update: `ups.mfr`, `ups.model`, `ups.serial`
+/// are copied to the `device.*` names once (NUT 2.8.0's moment, checked
+/// with a `.seq` file that changes `ups.model` in its first update).
 pub fn copy_device_info(ctx: &mut Ctx) {
     for what in ["mfr", "model", "serial"] {
         if let Some(v) = ctx.getinfo(&format!("ups.{what}")).map(str::to_string) {
             ctx.setinfo(&format!("device.{what}"), &v);
         }
     }
+}
+
+fn banner(info: &DriverInfo, detached_child: bool) {
+    if !detached_child {
+        out(&format!("{}\n", info.banner()));
+    }
+}
+
+fn is_foreground(cli: &Cli) -> bool {
+    cli.dump_count.is_some()
+        || cli.kill_power
+        || (cli.foreground && !cli.background)
+        || (cli.debug > 0 && !cli.background)
 }
 
 fn fail(e: &DriverError) -> ExitCode {
@@ -157,16 +171,24 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     let vars = driver.vars();
     let argv0 = args.first().cloned().unwrap_or_else(|| info.prog.to_string());
     let detached_child = nut_daemon::background::is_child();
-    if !detached_child {
-        out(&format!("{}\n", info.banner()));
-    }
     let cli = match cli::parse(&args[1.min(args.len())..]) {
         Ok(cli) => cli,
         Err(e) => {
+            banner(&info, detached_child);
             err(&format!("{argv0}: {}\nError: unknown option -?. Try -h for help.\n", e.getopt_text()));
             return ExitCode::from(1);
         }
     };
+    // NUT prints its banner through buffered stdio and then forks: when
+    // stdout is not a terminal the banner of a driver that goes to the
+    // background is lost, and scripts (upsdrvctl's callers) see none.
+    let goes_to_background = !(cli.help || cli.version || cli.list_vars)
+        && !is_foreground(&cli)
+        && !std::io::stdout().is_terminal();
+    let banner_shown = !goes_to_background;
+    if banner_shown {
+        banner(&info, detached_child);
+    }
     if cli.version {
         return ExitCode::SUCCESS;
     }
@@ -179,6 +201,9 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if cli.section.is_none() && cli.standalone.is_none() {
+        if !banner_shown {
+            banner(&info, detached_child);
+        }
         err("Error: specifying '-a id' or '-s id' is now mandatory. Try -h for help.\n");
         return ExitCode::from(1);
     }
@@ -188,6 +213,9 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
         match std::fs::read(&path) {
             Ok(text) => Some(nut_conf::ups::parse(&text, &path).value),
             Err(e) => {
+                if !banner_shown {
+                    banner(&info, detached_child);
+                }
                 err(&format!("Fatal error: Can't open {}: {e}\n", path.display()));
                 return ExitCode::from(1);
             }
@@ -198,6 +226,9 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     let cfg = match config::resolve(conf.as_ref(), &cli, info.prog, &vars) {
         Ok(cfg) => cfg,
         Err(e) => {
+            if !banner_shown {
+                banner(&info, detached_child);
+            }
             if e.on_stdout() {
                 out(&e.text());
             } else {
@@ -207,10 +238,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
         }
     };
 
-    let foreground = cli.dump_count.is_some()
-        || cli.kill_power
-        || (cli.foreground && !cli.background)
-        || (cli.debug > 0 && !cli.background);
+    let foreground = is_foreground(&cli);
     nut_daemon::log::init(info.prog, LogOptions { debug_flags: cli.debug, foreground: foreground || !detached_child });
     if let Some(min) = cfg.debug_min {
         nut_daemon::log::set_min_debug(min);
@@ -264,9 +292,9 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     if let Err(e) = driver.init(&mut ctx) {
         return fail(&e);
     }
-    copy_device_info(&mut ctx);
     std::thread::sleep(driver.update_delay());
     driver.update(&mut ctx);
+    copy_device_info(&mut ctx);
     ctx.take_outbox();
 
     let sockpath = nut_daemon::paths::statepath().join(&name);
@@ -298,12 +326,14 @@ fn dump_mode<D: Driver>(driver: &mut D, ctx: &mut Ctx, count: u32) -> ExitCode {
     if let Err(e) = driver.init(ctx) {
         return fail(&e);
     }
-    copy_device_info(ctx);
     let poll = Duration::from_secs(u64::from(ctx.config().pollinterval));
     for i in 0..count.max(1) {
         let started = Instant::now();
         std::thread::sleep(driver.update_delay());
         driver.update(ctx);
+        if i == 0 {
+            copy_device_info(ctx);
+        }
         if i + 1 < count.max(1) {
             std::thread::sleep(poll.saturating_sub(started.elapsed()));
         }

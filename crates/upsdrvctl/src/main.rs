@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    upsdrvctl::run(std::env::args().collect())
+}

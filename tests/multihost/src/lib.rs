@@ -1,0 +1,1 @@
+//! Multi-host scenarios (see tests/).

@@ -91,7 +91,8 @@ if [ -z "${DEB_VERSION:-}" ]; then
     fi
 fi
 arch=$(dpkg --print-architecture)
-maintainer=${NUT_RS_MAINTAINER:-NUT in Rust developers <nut-rs@localhost>}
+build_epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2> /dev/null || date +%s)}
+maintainer=${NUT_RS_MAINTAINER:-NUT in Rust developers <nut-rs@example.org>}
 
 # ---------------------------------------------------------------- cargo build
 if $build; then
@@ -135,6 +136,7 @@ done
 # MODE wrappers, driver instances, shutdown hook
 put server "$here/sbin/upsd" /sbin/upsd 0755
 put client "$here/sbin/upsmon" /sbin/upsmon 0755
+put client "$here/bin/upssched-cmd" /bin/upssched-cmd 0755
 put server "$here/libexec/nut-driver-enumerator.sh" /usr/libexec/nut-driver-enumerator.sh 0755
 put server "$here/system-shutdown/nutshutdown" /lib/systemd/system-shutdown/nutshutdown 0755
 
@@ -201,6 +203,45 @@ for f in etc/*; do
     put server "$f" "/usr/share/doc/$(pkgname server)/examples/$name" 0644
 done
 
+# manual pages from man/: NUT's split (client programs and their files in
+# the client package, the rest in the server package)
+client_man=" upsc.8 upscmd.8 upsrw.8 upsmon.8 upssched.8 nut.conf.5 upsmon.conf.5 upssched.conf.5 "
+for m in man/*.[1-8]; do
+    [ -f "$m" ] || continue
+    name=${m#man/}
+    role=server
+    case "$client_man" in *" $name "*) role=client ;; esac
+    mkdir -p "$stage/$role/usr/share/man/man${name##*.}"
+    gzip -9n < "$m" > "$stage/$role/usr/share/man/man${name##*.}/$name.gz"
+done
+
+# lintian: what is deliberate
+for role in client server; do
+    pkg=$(pkgname "$role")
+    ov=$stage/$role/usr/share/lintian/overrides/$pkg
+    mkdir -p "${ov%/*}"
+    {
+        echo "# As in NUT: upsd.users holds passwords; all of /etc/nut is root:nut 0640."
+        echo "$pkg: non-standard-file-perm 0640 != 0644 [etc/nut/*]"
+        echo "# NUT's own targets, with NUT's names."
+        echo "$pkg: systemd-service-file-refers-to-unusual-wantedby-target nut*.target [*]"
+        # programs whose manual page is not written yet
+        for p in "${programs[@]}" "upsd server /sbin/upsd -" "upsmon client /sbin/upsmon -"; do
+            set -- $p
+            [ "$2" = "$role" ] || continue
+            case "$3" in /lib/nut/*) continue ;; esac
+            [ -e "$stage/$role$3" ] || continue
+            ls "$stage/$role"/usr/share/man/man*/"$1".[1-8].gz > /dev/null 2>&1 && continue
+            echo "$pkg: no-manual-page [${3#/}]"
+        done
+        if [ "$role" = server ]; then
+            echo "$pkg: no-manual-page [usr/libexec/nut-driver-enumerator.sh]"
+        else
+            echo "$pkg: no-manual-page [bin/upssched-cmd]"
+        fi
+    } > "$ov"
+done
+
 # documentation every Debian package carries
 for role in client server; do
     pkg=$(pkgname "$role")
@@ -213,7 +254,7 @@ Comment: A Rust implementation of the programs of Network UPS Tools, written
  to behave like NUT 2.8.0. No code of NUT is included.
 
 Files: *
-Copyright: the $pkg developers
+Copyright: $(date -u +%Y -d "@$build_epoch") the $pkg developers
 License: GPL-2+
 
 License: GPL-2+
@@ -228,9 +269,9 @@ EOF
     {
         echo "$pkg ($DEB_VERSION) unstable; urgency=medium"
         echo
-        echo "  * Built from $(git rev-parse HEAD 2> /dev/null || echo 'a source tree') by packaging/build-deb.sh."
+        echo "  * Snapshot of commit $(git rev-parse --short=12 HEAD 2> /dev/null || echo unknown)."
         echo
-        echo " -- $maintainer  $(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2> /dev/null || date +%s)}")"
+        echo " -- $maintainer  $(date -R -d "@$build_epoch")"
     } | gzip -9n > "$doc/changelog.gz"
 done
 install -D -m 0644 "$here/README.md" "$stage/server/usr/share/doc/$(pkgname server)/README.md"

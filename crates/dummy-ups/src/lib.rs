@@ -120,7 +120,8 @@ impl DataFile {
         let text = std::fs::read(&self.path).map_err(|e| {
             DriverError::fatal(format!(
                 "Can't open dummy-ups definition file {p}: Can't open {p}: {e}",
-                p = self.path.display()
+                p = self.path.display(),
+                e = nut_driver::strerror(&e)
             ))
         })?;
         let parsed = devfile::parse(&text, &self.path);

@@ -30,7 +30,7 @@ pub mod server;
 pub use config::{DriverConfig, VarSpec};
 pub use ctx::Ctx;
 pub use nut_proto::sock::CmdResult;
-pub use run::run;
+pub use run::{run, strerror};
 
 use std::fmt;
 use std::time::Duration;

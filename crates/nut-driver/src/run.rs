@@ -146,6 +146,24 @@ pub fn copy_device_info(ctx: &mut Ctx) {
     }
 }
 
+/// An I/O error as C's `strerror` words it (no "(os error N)" suffix).
+pub fn strerror(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(n) => nix::errno::Errno::from_raw(n).desc().to_string(),
+        None => e.to_string(),
+    }
+}
+
+/// In the detached copy: did the original process (our parent, waiting
+/// for us) print the banner, i.e. is its stdout a terminal?
+fn parent_stdout_is_terminal() -> bool {
+    let ppid = nix::unistd::getppid();
+    std::fs::read_link(format!("/proc/{ppid}/fd/1")).is_ok_and(|p| {
+        let p = p.to_string_lossy();
+        p.starts_with("/dev/pts/") || p.starts_with("/dev/tty") || p == "/dev/console"
+    })
+}
+
 fn banner(info: &DriverInfo, detached_child: bool) {
     if !detached_child {
         out(&format!("{}\n", info.banner()));
@@ -185,7 +203,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     let goes_to_background = !(cli.help || cli.version || cli.list_vars)
         && !is_foreground(&cli)
         && !std::io::stdout().is_terminal();
-    let banner_shown = !goes_to_background;
+    let banner_shown = if detached_child { parent_stdout_is_terminal() } else { !goes_to_background };
     if banner_shown {
         banner(&info, detached_child);
     }
@@ -216,7 +234,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
                 if !banner_shown {
                     banner(&info, detached_child);
                 }
-                err(&format!("Fatal error: Can't open {}: {e}\n", path.display()));
+                err(&format!("Fatal error: Can't open {}: {}\n", path.display(), strerror(&e)));
                 return ExitCode::from(1);
             }
         }
@@ -239,7 +257,10 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     };
 
     let foreground = is_foreground(&cli);
-    nut_daemon::log::init(info.prog, LogOptions { debug_flags: cli.debug, foreground: foreground || !detached_child });
+    // Until the detached copy reports ready its stderr is the caller's, so
+    // start-up errors are seen there (as NUT's, which fail before forking);
+    // `Detached::ready` then switches logging to syslog.
+    nut_daemon::log::init(info.prog, LogOptions { debug_flags: cli.debug, foreground: true });
     if let Some(min) = cfg.debug_min {
         nut_daemon::log::set_min_debug(min);
     }
@@ -283,14 +304,23 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     let pidpath = nut_daemon::paths::altpidpath().join(format!("{name}.pid"));
     stop_duplicate(&pidpath, info.prog);
 
+    // A start-up failure in the detached copy still shows the banner (its
+    // stdout reaches the caller until it is ready), as NUT's does when it
+    // exits before forking.
+    let fail_early = |e: &DriverError| {
+        if !banner_shown {
+            out(&format!("{}\n", info.banner()));
+        }
+        fail(e)
+    };
     if let Err(e) = driver.open(&mut ctx) {
-        return fail(&e);
+        return fail_early(&e);
     }
     if let Err(e) = become_user(&cli, ctx.config()) {
-        return fail(&e);
+        return fail_early(&e);
     }
     if let Err(e) = driver.init(&mut ctx) {
-        return fail(&e);
+        return fail_early(&e);
     }
     std::thread::sleep(driver.update_delay());
     driver.update(&mut ctx);
@@ -302,9 +332,11 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     let listener = match server::bind(&sockpath, gid.map(|g| g.gid.as_raw())) {
         Ok(l) => l,
         Err(e) => {
-            log::error!("Fatal error: unable to create listener socket");
-            log::error!("bind {} failed: {e}", sockpath.display());
-            return ExitCode::from(1);
+            return fail_early(&DriverError::fatal(format!(
+                "Fatal error: unable to create listener socket\n\nbind {} failed: {}",
+                sockpath.display(),
+                strerror(&e)
+            )));
         }
     };
     let pidfile = match nut_daemon::pidfile::write(&pidpath) {

@@ -9,7 +9,7 @@
 
 #![forbid(unsafe_code)]
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, ExitStatus};
 use std::time::{Duration, Instant};
@@ -257,7 +257,14 @@ impl Ctl<'_> {
         let mut child = match Command::new(path).args(args).spawn() {
             Ok(c) => c,
             Err(e) => {
-                err(&format!("Can't start {}: {}", path.display(), nut_client_like_strerror(&e)));
+                // NUT forks, fails to exec in the child and exits 1 there.
+                // That child also flushes its copy of the buffered banner
+                // when stdout is not a terminal; callers see it twice.
+                if !std::io::stdout().is_terminal() {
+                    println!("{BANNER}");
+                }
+                err(&format!("execv: {}", nut_client_like_strerror(&e)));
+                err("Driver failed to start (exit status=1)");
                 return false;
             }
         };

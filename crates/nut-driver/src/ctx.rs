@@ -221,10 +221,34 @@ impl Ctx {
         status.push_str(word);
     }
 
-    /// Publish the status built since [`Ctx::status_init`].
+    /// Publish the status built since [`Ctx::status_init`]. With the
+    /// `ignorelb` flag the device's own `LB` is dropped and `LB` is added
+    /// when the charge or runtime is below its low mark.
     pub fn status_commit(&mut self) {
-        let status = self.status.take().unwrap_or_default();
+        let mut status = self.status.take().unwrap_or_default();
+        if self.config.testvar("ignorelb") {
+            let mut words: Vec<&str> = status.split(' ').filter(|w| !w.is_empty() && *w != "LB").collect();
+            if self.battery_low() == Some(true) {
+                words.push("LB");
+            }
+            status = words.join(" ");
+        }
         self.setinfo("ups.status", &status);
+    }
+
+    fn number(&self, var: &str) -> Option<f64> {
+        self.getinfo(var)?.trim().parse().ok()
+    }
+
+    /// For `ignorelb`: is the battery low by charge or by runtime? `None`
+    /// when neither `battery.charge`+`battery.charge.low` nor
+    /// `battery.runtime`+`battery.runtime.low` is available.
+    pub fn battery_low(&self) -> Option<bool> {
+        let pair = |value: &str, low: &str| Some(self.number(value)? < self.number(low)?);
+        match (pair("battery.charge", "battery.charge.low"), pair("battery.runtime", "battery.runtime.low")) {
+            (None, None) => None,
+            (a, b) => Some(a == Some(true) || b == Some(true)),
+        }
     }
 
     /// The full answer to `DUMPALL`.
@@ -324,6 +348,25 @@ mod tests {
         c.status_init();
         c.status_commit();
         assert_eq!(c.getinfo("ups.status"), Some(""));
+    }
+
+    #[test]
+    fn ignorelb_recomputes_low_battery() {
+        let mut cfg = DriverConfig::for_tests("ups", "file.dev");
+        cfg.settings.push(("ignorelb".into(), None));
+        let mut c = Ctx::new(cfg);
+        c.setinfo("battery.charge", "50");
+        c.setinfo("battery.charge.low", "20");
+        c.status_init();
+        c.status_set("OB");
+        c.status_set("LB");
+        c.status_commit();
+        assert_eq!(c.getinfo("ups.status"), Some("OB"));
+        c.setinfo("battery.charge", "5");
+        c.status_init();
+        c.status_set("OL");
+        c.status_commit();
+        assert_eq!(c.getinfo("ups.status"), Some("OL LB"));
     }
 
     #[test]

@@ -326,6 +326,9 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     driver.update(&mut ctx);
     copy_device_info(&mut ctx);
     ctx.take_outbox();
+    if let Err(e) = check_ignorelb(&ctx) {
+        return fail_early(&e);
+    }
 
     let sockpath = nut_daemon::paths::statepath().join(&name);
     let gid = ctx.config().group.as_deref().and_then(|g| nix::unistd::Group::from_name(g).ok().flatten());
@@ -349,6 +352,27 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     let code = event_loop(&mut driver, &mut ctx, listener, sockpath, detached);
     drop(pidfile);
     code
+}
+
+/// With `ignorelb` the driver must be able to tell a low battery itself.
+fn check_ignorelb(ctx: &Ctx) -> Result<(), DriverError> {
+    if !ctx.testvar("ignorelb") {
+        return Ok(());
+    }
+    for (value, low) in [("battery.charge", "battery.charge.low"), ("battery.runtime", "battery.runtime.low")] {
+        if ctx.getinfo(value).is_some() && ctx.getinfo(low).is_some() {
+            log::info!("using '{value}' to set battery low state");
+        }
+    }
+    if ctx.battery_low().is_none() {
+        return Err(DriverError::fatal(
+            "The 'ignorelb' flag is set, but there is no way to determine the\n\
+             battery state of charge.\n\n\
+             Only set this flag if both 'battery.charge' and 'battery.charge.low'\n\
+             and/or 'battery.runtime' and 'battery.runtime.low' are available.\n",
+        ));
+    }
+    Ok(())
 }
 
 fn dump_mode<D: Driver>(driver: &mut D, ctx: &mut Ctx, count: u32) -> ExitCode {

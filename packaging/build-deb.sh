@@ -342,6 +342,10 @@ build_pkg() { # build_pkg ROLE CONFFILES...
         chmod 0755 "$root/DEBIAN/$s"
         sh -n "$root/DEBIAN/$s" || die "generated $s of $pkg is not valid sh"
     done
+    # Purging NUT's package (left in "config-files" state when ours replaced
+    # it) disables units with our names; its init script going away tells
+    # our postinst to enable them again.
+    echo "interest-noawait /etc/init.d/nut-$role" > "$root/DEBIAN/triggers"
     : > "$root/DEBIAN/conffiles"
     for f in "$@"; do echo "$f" >> "$root/DEBIAN/conffiles"; done
     [ -s "$root/DEBIAN/conffiles" ] || rm "$root/DEBIAN/conffiles"

@@ -307,12 +307,24 @@ systemctl reboot --force --force" ] || { echo "hook with flag called:"; cat "$ca
     check "upsd -c stop and upsdrvctl stop end the daemons" stop_all
 
     # --- NUT's packages purged later: the admin's files must survive.
+    # NUT's packages enabled the units; ours kept them enabled.
+    enabled() {
+        local l
+        for l in multi-user.target.wants/nut.target nut.target.wants/nut-server.service \
+                nut.target.wants/nut-monitor.service nut.target.wants/nut-driver.target \
+                nut.target.wants/nut-driver-enumerator.service nut.target.wants/nut-driver-enumerator.path; do
+            [ -L "$R/etc/systemd/system/$l" ] || { echo "$l is not enabled"; return 1; }
+        done
+    }
+    check "our units are enabled (as NUT's were)" enabled
+
     purge_nut() {
         in_root dpkg --purge nut-server nut-client || return 1
         snapshot > "$R/../etc-purged"
         diff -u "$R/../etc-before" "$R/../etc-purged"
     }
     check "purging NUT's leftover packages keeps every /etc/nut file" purge_nut
+    check "purging NUT's leftover packages leaves our units enabled" enabled
 
     # --- a machine without NUT: our samples, root:nut 0640
     fresh() {

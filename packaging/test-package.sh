@@ -232,9 +232,53 @@ Then set MODE to a suitable value in /etc/nut/nut.conf to enable it" ] || { echo
     check "/sbin/upsd and /sbin/upsmon follow MODE in nut.conf" wrappers
     cp -p "$R/../nut.conf.saved" "$R/etc/nut/nut.conf"
 
-    # --- our stack, from the admin's files
-    must "upsdrvctl start (ours) starts the dummy-ups driver" in_root /sbin/upsdrvctl start
-    must "upsd (ours, through /sbin/upsd) starts" in_root /sbin/upsd
+    # --- instance names of nut-driver@, as Debian's enumerator makes them
+    enumerator() {
+        local e=/usr/libexec/nut-driver-enumerator.sh d=$R/tmp/enum md5
+        [ "$(in_root "$e" --get-device-for-service nut-driver@ups.service)" = ups ] || return 1
+        mkdir -p "$d"
+        printf '[ups]\n\tdriver = dummy-ups\n[rack ups/2] # a name systemd cannot carry\n\tdriver = dummy-ups\n' > "$d/ups.conf"
+        md5=$(printf 'rack ups/2\n' | md5sum | cut -c1-32)
+        [ "$(in_root env NUT_CONFPATH=/tmp/enum "$e" --get-device-for-service "MD5_$md5")" = "rack ups/2" ] ||
+            { echo "MD5_$md5 does not map back to [rack ups/2]"; return 1; }
+        in_root env NUT_CONFPATH=/tmp/enum "$e" --list-services-for-devices
+        ! in_root env NUT_CONFPATH=/tmp/enum "$e" --get-device-for-service nut-driver@nosuch.service
+    }
+    check "nut-driver-enumerator.sh maps instances to ups.conf sections (plain and MD5_ names)" enumerator
+
+    # --- our stack, from the admin's files, started with the command lines
+    # of our units (what systemd would run; no systemd in a chroot)
+    unit_line() { # unit_line UNIT KEY [INSTANCE] [MAINPID]
+        local l
+        l=$(sed -n "s/^$2=//p" "$R/lib/systemd/system/$1" | head -n 1)
+        [ -n "$l" ] || { echo "no $2= line in $1" >&2; return 1; }
+        printf '%s\n' "$l" | sed -e "s/%i/${3:-}/g" -e "s/\\\$MAINPID/${4:-}/g"
+    }
+    run_unit() { # run_unit UNIT KEY [INSTANCE] [MAINPID]: foreground, its exit status
+        local l
+        l=$(unit_line "$@") || return 1
+        echo "+ $l"
+        in_root /bin/sh -c "$l"
+    }
+    start_unit() { # start_unit UNIT NAME: ExecStart in the background (Type=simple)
+        local l
+        l=$(unit_line "$1" ExecStart) || return 1
+        echo "+ $l &"
+        # chroot, env, sh and the wrapper all exec: $! is the daemon, MAINPID.
+        chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 \
+            /bin/sh -c "exec $l" > "$R/../$2.out" 2>&1 < /dev/null &
+        echo $! > "$R/../$2.mainpid"
+    }
+    mainpid() { cat "$R/../$1.mainpid"; }
+
+    must "nut-driver@ups.service ExecStart (upsdrvctl start ups, ours) starts dummy-ups" \
+        run_unit nut-driver@.service ExecStart ups
+    upsd_up() {
+        start_unit nut-server.service upsd || return 1
+        wait_for 20 status_is OL || { cat "$R/../upsd.out"; in_root /bin/upsc "$ups"; return 1; }
+        kill -0 "$(mainpid upsd)" || { echo "MAINPID $(mainpid upsd) is gone"; cat "$R/../upsd.out"; return 1; }
+    }
+    must "nut-server.service ExecStart (/sbin/upsd -F, ours) serves the UPS" upsd_up
     served() {
         wait_for 20 status_is OL || { in_root /bin/upsc "$ups"; return 1; }
         local all
@@ -245,6 +289,13 @@ Then set MODE to a suitable value in /etc/nut/nut.conf to enable it" ] || { echo
     }
     check "upsc $ups shows the dummy-ups data" served
     check "upsc -l 127.0.0.1:$port lists the UPS" sh -c "[ \"\$(chroot '$R' /bin/upsc -l 127.0.0.1:$port 2>/dev/null)\" = ups ]"
+    upsd_reload() {
+        run_unit nut-server.service ExecReload "" "$(mainpid upsd)" || return 1
+        sleep 1
+        kill -0 "$(mainpid upsd)" || { echo "upsd exited on reload"; cat "$R/../upsd.out"; return 1; }
+        wait_for 10 status_is OL
+    }
+    check "nut-server.service ExecReload (upsd -c reload -P \$MAINPID) keeps it serving" upsd_reload
 
     pynut() {
         in_root python3 - "$port" <<'EOF'
@@ -263,14 +314,30 @@ EOF
     check "NUT's python client (PyNUT) logs in and reads the UPS" pynut
 
     monitor() {
-        in_root /sbin/upsmon || return 1
-        wait_for 20 test -s "$R/run/nut/upsmon.pid" || { echo "no /run/nut/upsmon.pid"; return 1; }
+        start_unit nut-monitor.service upsmon || return 1
+        wait_for 20 test -s "$R/run/nut/upsmon.pid" || { echo "no PIDFile /run/nut/upsmon.pid"; cat "$R/../upsmon.out"; return 1; }
+        # As in NUT, the pid file names the unprivileged child, which takes
+        # the -c signals; systemd (Type=simple) follows the root parent.
+        local child
+        child=$(tr -d ' \n' < "$R/run/nut/upsmon.pid")
+        [ "$(cat "/proc/$child/comm" 2> /dev/null)" = upsmon ] ||
+            { echo "PIDFile names $child, which is not a running upsmon"; return 1; }
+        kill -0 "$(mainpid upsmon)" || { echo "the root upsmon (MAINPID) is gone"; cat "$R/../upsmon.out"; return 1; }
         wait_for 20 sh -c "chroot '$R' /bin/upsc -c '$ups' 2>/dev/null | grep -qx 127.0.0.1" ||
-            { echo "upsmon is not logged in to upsd: upsc -c says"; in_root /bin/upsc -c "$ups"; return 1; }
+            { echo "upsmon is not logged in to upsd: upsc -c says"; in_root /bin/upsc -c "$ups"; cat "$R/../upsmon.out"; return 1; }
     }
-    check "upsmon (ours, through /sbin/upsmon) starts and logs in to upsd" monitor
-    in_root /sbin/upsmon -c stop > /dev/null 2>&1
-    wait_for 10 sh -c '! pgrep -x upsmon' > /dev/null 2>&1
+    check "nut-monitor.service ExecStart (/sbin/upsmon -F, ours) logs in to upsd; PIDFile names a live upsmon" monitor
+    monitor_reload() {
+        run_unit nut-monitor.service ExecReload || return 1
+        sleep 1
+        kill -0 "$(mainpid upsmon)" || { echo "upsmon exited on reload"; cat "$R/../upsmon.out"; return 1; }
+    }
+    check "nut-monitor.service ExecReload (upsmon -c reload) keeps it running" monitor_reload
+    monitor_stop() {
+        in_root /sbin/upsmon -c stop || return 1
+        wait_for 10 sh -c '! pgrep -x upsmon' || { pgrep -a -x upsmon; return 1; }
+    }
+    check "upsmon -c stop ends upsmon" monitor_stop
 
     # --- the system-shutdown hook, with systemctl and upsdrvctl watched
     hook() {
@@ -300,11 +367,12 @@ systemctl reboot --force --force" ] || { echo "hook with flag called:"; cat "$ca
     check "nutshutdown: nothing without POWERDOWNFLAG; with it upsdrvctl shutdown, then reboot after POWEROFF_WAIT" hook
 
     stop_all() {
-        in_root /sbin/upsd -c stop
-        in_root /sbin/upsdrvctl stop
+        # systemd stops nut-server.service with SIGTERM to MAINPID.
+        kill -TERM "$(mainpid upsd)" || return 1
+        run_unit nut-driver@.service ExecStop ups || return 1
         wait_for 15 sh -c '! pgrep -x upsd && ! pgrep -x dummy-ups' || { pgrep -a -x 'upsd|dummy-ups'; return 1; }
     }
-    check "upsd -c stop and upsdrvctl stop end the daemons" stop_all
+    check "SIGTERM to upsd and nut-driver@ups.service ExecStop (upsdrvctl stop ups) end the daemons" stop_all
 
     # --- NUT's packages purged later: the admin's files must survive.
     # NUT's packages enabled the units; ours kept them enabled.

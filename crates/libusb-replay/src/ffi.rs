@@ -10,6 +10,16 @@
 //! descriptors are boxed and freed by their `libusb_free_*` functions.
 //! The asynchronous, hotplug and BOS parts of the API are present so that
 //! programs linked with `-z now` load, and answer "not supported".
+//!
+//! # Safety
+//!
+//! Every exported `unsafe` function has libusb's contract, as libusb.h
+//! documents it: pointer arguments are null or valid for the access the
+//! function makes (out-parameters writable, buffers `length` bytes long),
+//! and `libusb_device`/`libusb_device_handle` pointers are ones this
+//! library handed out (handles not yet closed). Hence the module-wide
+//! allow of `missing_safety_doc` below instead of ~40 copies of this text.
+#![allow(clippy::missing_safety_doc)]
 
 use crate::identity;
 use crate::model::{Device, Reply, Setup, UsbError, EP_IN, EP_IN_INTERVAL, EP_IN_MAX_PACKET};
@@ -217,9 +227,21 @@ struct Replay {
 impl Replay {
     fn load() -> Replay {
         let start = Instant::now();
-        let log = std::env::var_os("LIBUSB_REPLAY_LOG")
-            .and_then(|p| std::fs::OpenOptions::new().create(true).append(true).open(p).ok());
-        let mut r = Replay { device: None, events: Vec::new(), next_event: 0, start, log, dev_objs: Vec::new() };
+        let log = std::env::var_os("LIBUSB_REPLAY_LOG").and_then(|p| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .ok()
+        });
+        let mut r = Replay {
+            device: None,
+            events: Vec::new(),
+            next_event: 0,
+            start,
+            log,
+            dev_objs: Vec::new(),
+        };
         match Self::build() {
             Ok((device, events, note)) => {
                 r.log_line(format!("libusb-replay: serving {note}"));
@@ -237,7 +259,8 @@ impl Replay {
     fn build() -> Result<(Device, Vec<Event>, String), String> {
         let file = std::env::var_os("LIBUSB_REPLAY_FILE").ok_or("LIBUSB_REPLAY_FILE is not set")?;
         let path = Path::new(&file);
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let capture = Capture::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         let paired = identity::paired_dev_path(&capture).and_then(|rel| {
             let base = path.parent()?.parent()?.parent()?;
@@ -290,7 +313,10 @@ impl Replay {
                 Ok(()) => self.log_line(format!("script line {}: {:?}", ev.line, ev.action)),
                 Err(e) => {
                     eprintln!("libusb-replay: script line {}: {e}", ev.line);
-                    self.log_line(format!("script line {}: {:?} FAILED: {e}", ev.line, ev.action));
+                    self.log_line(format!(
+                        "script line {}: {:?} FAILED: {e}",
+                        ev.line, ev.action
+                    ));
                 }
             }
         }
@@ -306,7 +332,11 @@ impl Replay {
         if let Some((_, p)) = self.dev_objs.iter().find(|(g, _)| *g == gen) {
             return Some(*p as *mut DevObj);
         }
-        let p = Box::into_raw(Box::new(DevObj { magic: DEV_MAGIC, generation: gen, address: addr }));
+        let p = Box::into_raw(Box::new(DevObj {
+            magic: DEV_MAGIC,
+            generation: gen,
+            address: addr,
+        }));
         self.dev_objs.push((gen, p as usize));
         Some(p)
     }
@@ -456,7 +486,10 @@ fn error_texts(code: c_int) -> (&'static std::ffi::CStr, &'static std::ffi::CStr
         -1 => (c"LIBUSB_ERROR_IO", c"I/O error"),
         -2 => (c"LIBUSB_ERROR_INVALID_PARAM", c"Invalid parameter"),
         -3 => (c"LIBUSB_ERROR_ACCESS", c"Access denied"),
-        -4 => (c"LIBUSB_ERROR_NO_DEVICE", c"No such device (the replayed device is unplugged)"),
+        -4 => (
+            c"LIBUSB_ERROR_NO_DEVICE",
+            c"No such device (the replayed device is unplugged)",
+        ),
         -5 => (c"LIBUSB_ERROR_NOT_FOUND", c"Not found"),
         -6 => (c"LIBUSB_ERROR_BUSY", c"Resource busy"),
         -7 => (c"LIBUSB_ERROR_TIMEOUT", c"Timed out"),
@@ -464,7 +497,10 @@ fn error_texts(code: c_int) -> (&'static std::ffi::CStr, &'static std::ffi::CStr
         -9 => (c"LIBUSB_ERROR_PIPE", c"Pipe error (endpoint stalled)"),
         -10 => (c"LIBUSB_ERROR_INTERRUPTED", c"Interrupted"),
         -11 => (c"LIBUSB_ERROR_NO_MEM", c"Out of memory"),
-        -12 => (c"LIBUSB_ERROR_NOT_SUPPORTED", c"Not supported by libusb-replay"),
+        -12 => (
+            c"LIBUSB_ERROR_NOT_SUPPORTED",
+            c"Not supported by libusb-replay",
+        ),
         -99 => (c"LIBUSB_ERROR_OTHER", c"Other error"),
         _ => (c"LIBUSB_ERROR_UNKNOWN", c"Unknown error code"),
     }
@@ -486,7 +522,10 @@ pub extern "C" fn libusb_error_name(errcode: c_int) -> *const c_char {
 
 /// `ssize_t libusb_get_device_list(libusb_context *ctx, libusb_device ***list)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_get_device_list(_ctx: *mut c_void, list: *mut *mut *mut DevObj) -> isize {
+pub unsafe extern "C" fn libusb_get_device_list(
+    _ctx: *mut c_void,
+    list: *mut *mut *mut DevObj,
+) -> isize {
     let mut r = replay();
     if list.is_null() {
         return err(UsbError::InvalidParam) as isize;
@@ -535,7 +574,11 @@ pub extern "C" fn libusb_get_port_number(_dev: *mut c_void) -> u8 {
 
 /// `int libusb_get_port_numbers(libusb_device *dev, uint8_t *port_numbers, int len)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_get_port_numbers(_dev: *mut c_void, ports: *mut u8, len: c_int) -> c_int {
+pub unsafe extern "C" fn libusb_get_port_numbers(
+    _dev: *mut c_void,
+    ports: *mut u8,
+    len: c_int,
+) -> c_int {
     if ports.is_null() || len < 1 {
         return err(UsbError::Overflow);
     }
@@ -546,7 +589,12 @@ pub unsafe extern "C" fn libusb_get_port_numbers(_dev: *mut c_void, ports: *mut 
 
 /// `int libusb_get_port_path(libusb_context *ctx, libusb_device *dev, uint8_t *path, uint8_t path_length)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_get_port_path(_ctx: *mut c_void, dev: *mut c_void, path: *mut u8, len: u8) -> c_int {
+pub unsafe extern "C" fn libusb_get_port_path(
+    _ctx: *mut c_void,
+    dev: *mut c_void,
+    path: *mut u8,
+    len: u8,
+) -> c_int {
     // SAFETY: same contract as libusb_get_port_numbers.
     unsafe { libusb_get_port_numbers(dev, path, c_int::from(len)) }
 }
@@ -589,13 +637,18 @@ pub extern "C" fn libusb_get_max_iso_packet_size(dev: *mut c_void, endpoint: u8)
 
 /// `int libusb_get_device_descriptor(libusb_device *dev, struct libusb_device_descriptor *desc)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_get_device_descriptor(dev: *mut c_void, desc: *mut DeviceDescriptor) -> c_int {
+pub unsafe extern "C" fn libusb_get_device_descriptor(
+    dev: *mut c_void,
+    desc: *mut DeviceDescriptor,
+) -> c_int {
     let mut r = replay();
     // SAFETY: dev comes from this library (or is null).
     if unsafe { dev_ref(dev) }.is_none() || desc.is_null() {
         return err(UsbError::InvalidParam);
     }
-    let Some(d) = r.device.as_ref() else { return err(UsbError::NoDevice) };
+    let Some(d) = r.device.as_ref() else {
+        return err(UsbError::NoDevice);
+    };
     let b = d.device_descriptor();
     let w = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
     let out = DeviceDescriptor {
@@ -636,7 +689,10 @@ fn make_config(d: &Device) -> *mut ConfigDescriptor {
             extra: ptr::null(),
             extra_length: 0,
         },
-        interface: Interface { altsetting: ptr::null(), num_altsetting: 1 },
+        interface: Interface {
+            altsetting: ptr::null(),
+            num_altsetting: 1,
+        },
         alt: InterfaceDescriptor {
             b_length: raw[9],
             b_descriptor_type: raw[10],
@@ -694,7 +750,9 @@ pub unsafe extern "C" fn libusb_get_config_descriptor(
         r.log_line(format!("libusb_get_config_descriptor({index}) = NOT_FOUND"));
         return err(UsbError::NotFound);
     }
-    let Some(d) = r.device.as_ref() else { return err(UsbError::NoDevice) };
+    let Some(d) = r.device.as_ref() else {
+        return err(UsbError::NoDevice);
+    };
     let c = make_config(d);
     // SAFETY: config is the caller's non-null out-parameter.
     unsafe { *config = c };
@@ -744,7 +802,9 @@ pub unsafe extern "C" fn libusb_free_config_descriptor(config: *mut ConfigDescri
 pub unsafe extern "C" fn libusb_open(dev: *mut c_void, handle: *mut *mut c_void) -> c_int {
     let mut r = replay();
     // SAFETY: dev comes from this library (or is null).
-    let Some(d) = (unsafe { dev_ref(dev) }) else { return err(UsbError::InvalidParam) };
+    let Some(d) = (unsafe { dev_ref(dev) }) else {
+        return err(UsbError::InvalidParam);
+    };
     if handle.is_null() {
         return err(UsbError::InvalidParam);
     }
@@ -752,7 +812,11 @@ pub unsafe extern "C" fn libusb_open(dev: *mut c_void, handle: *mut *mut c_void)
         r.log_line(format!("libusb_open(address {}) = {e:?}", d.address));
         return err(e);
     }
-    let h = Box::into_raw(Box::new(HandleObj { magic: HANDLE_MAGIC, dev: dev as *mut DevObj, generation: d.generation }));
+    let h = Box::into_raw(Box::new(HandleObj {
+        magic: HANDLE_MAGIC,
+        dev: dev as *mut DevObj,
+        generation: d.generation,
+    }));
     // SAFETY: handle is the caller's non-null out-parameter.
     unsafe { *handle = h as *mut c_void };
     r.log_line(format!("libusb_open(address {}) = 0", d.address));
@@ -761,10 +825,17 @@ pub unsafe extern "C" fn libusb_open(dev: *mut c_void, handle: *mut *mut c_void)
 
 /// `libusb_device_handle *libusb_open_device_with_vid_pid(libusb_context *ctx, uint16_t vendor_id, uint16_t product_id)`
 #[no_mangle]
-pub extern "C" fn libusb_open_device_with_vid_pid(_ctx: *mut c_void, vid: u16, pid: u16) -> *mut c_void {
+pub extern "C" fn libusb_open_device_with_vid_pid(
+    _ctx: *mut c_void,
+    vid: u16,
+    pid: u16,
+) -> *mut c_void {
     let dev = {
         let mut r = replay();
-        let ok = r.device.as_ref().is_some_and(|d| d.identity.vendor_id == vid && d.identity.product_id == pid);
+        let ok = r
+            .device
+            .as_ref()
+            .is_some_and(|d| d.identity.vendor_id == vid && d.identity.product_id == pid);
         if !ok {
             return ptr::null_mut();
         }
@@ -811,10 +882,16 @@ pub unsafe extern "C" fn libusb_get_device(handle: *mut c_void) -> *mut c_void {
 ///
 /// # Safety
 /// `handle` must be null or a live handle from `libusb_open`.
-unsafe fn simple(handle: *mut c_void, what: String, ok: impl FnOnce(&mut Device) -> c_int) -> c_int {
+unsafe fn simple(
+    handle: *mut c_void,
+    what: String,
+    ok: impl FnOnce(&mut Device) -> c_int,
+) -> c_int {
     let mut r = replay();
     // SAFETY: forwarded contract.
-    let Some(h) = (unsafe { handle_ref(handle) }) else { return err(UsbError::InvalidParam) };
+    let Some(h) = (unsafe { handle_ref(handle) }) else {
+        return err(UsbError::InvalidParam);
+    };
     let rc = match r.live(h.generation) {
         Ok(d) => ok(d),
         Err(e) => err(e),
@@ -828,31 +905,54 @@ unsafe fn simple(handle: *mut c_void, what: String, ok: impl FnOnce(&mut Device)
 #[no_mangle]
 pub unsafe extern "C" fn libusb_kernel_driver_active(handle: *mut c_void, iface: c_int) -> c_int {
     // SAFETY: forwarded libusb contract on handle.
-    unsafe { simple(handle, format!("libusb_kernel_driver_active({iface})"), |_| 0) }
+    unsafe {
+        simple(
+            handle,
+            format!("libusb_kernel_driver_active({iface})"),
+            |_| 0,
+        )
+    }
 }
 
 /// `int libusb_detach_kernel_driver(libusb_device_handle *dev_handle, int interface_number)`
 #[no_mangle]
 pub unsafe extern "C" fn libusb_detach_kernel_driver(handle: *mut c_void, iface: c_int) -> c_int {
     // SAFETY: forwarded libusb contract on handle.
-    unsafe { simple(handle, format!("libusb_detach_kernel_driver({iface})"), |_| err(UsbError::NotFound)) }
+    unsafe {
+        simple(
+            handle,
+            format!("libusb_detach_kernel_driver({iface})"),
+            |_| err(UsbError::NotFound),
+        )
+    }
 }
 
 /// `int libusb_attach_kernel_driver(libusb_device_handle *dev_handle, int interface_number)`
 #[no_mangle]
 pub unsafe extern "C" fn libusb_attach_kernel_driver(handle: *mut c_void, iface: c_int) -> c_int {
     // SAFETY: forwarded libusb contract on handle.
-    unsafe { simple(handle, format!("libusb_attach_kernel_driver({iface})"), |_| err(UsbError::NotFound)) }
+    unsafe {
+        simple(
+            handle,
+            format!("libusb_attach_kernel_driver({iface})"),
+            |_| err(UsbError::NotFound),
+        )
+    }
 }
 
 /// `int libusb_set_auto_detach_kernel_driver(libusb_device_handle *dev_handle, int enable)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_set_auto_detach_kernel_driver(handle: *mut c_void, enable: c_int) -> c_int {
+pub unsafe extern "C" fn libusb_set_auto_detach_kernel_driver(
+    handle: *mut c_void,
+    enable: c_int,
+) -> c_int {
     // SAFETY: handle comes from libusb_open (or is null).
     if unsafe { handle_ref(handle) }.is_none() {
         return err(UsbError::InvalidParam);
     }
-    replay().log_line(format!("libusb_set_auto_detach_kernel_driver({enable}) = 0"));
+    replay().log_line(format!(
+        "libusb_set_auto_detach_kernel_driver({enable}) = 0"
+    ));
     SUCCESS
 }
 
@@ -868,42 +968,72 @@ fn iface_zero(iface: c_int) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn libusb_claim_interface(handle: *mut c_void, iface: c_int) -> c_int {
     // SAFETY: forwarded libusb contract on handle.
-    unsafe { simple(handle, format!("libusb_claim_interface({iface})"), |_| iface_zero(iface)) }
+    unsafe {
+        simple(handle, format!("libusb_claim_interface({iface})"), |_| {
+            iface_zero(iface)
+        })
+    }
 }
 
 /// `int libusb_release_interface(libusb_device_handle *dev_handle, int interface_number)`
 #[no_mangle]
 pub unsafe extern "C" fn libusb_release_interface(handle: *mut c_void, iface: c_int) -> c_int {
     // SAFETY: forwarded libusb contract on handle.
-    unsafe { simple(handle, format!("libusb_release_interface({iface})"), |_| iface_zero(iface)) }
+    unsafe {
+        simple(handle, format!("libusb_release_interface({iface})"), |_| {
+            iface_zero(iface)
+        })
+    }
 }
 
 /// `int libusb_set_interface_alt_setting(libusb_device_handle *dev_handle, int interface_number, int alternate_setting)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_set_interface_alt_setting(handle: *mut c_void, iface: c_int, alt: c_int) -> c_int {
+pub unsafe extern "C" fn libusb_set_interface_alt_setting(
+    handle: *mut c_void,
+    iface: c_int,
+    alt: c_int,
+) -> c_int {
     let what = format!("libusb_set_interface_alt_setting({iface}, {alt})");
     // SAFETY: forwarded libusb contract on handle.
-    unsafe { simple(handle, what, |_| if alt == 0 { iface_zero(iface) } else { err(UsbError::NotFound) }) }
+    unsafe {
+        simple(handle, what, |_| {
+            if alt == 0 {
+                iface_zero(iface)
+            } else {
+                err(UsbError::NotFound)
+            }
+        })
+    }
 }
 
 /// `int libusb_set_configuration(libusb_device_handle *dev_handle, int configuration)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_set_configuration(handle: *mut c_void, configuration: c_int) -> c_int {
+pub unsafe extern "C" fn libusb_set_configuration(
+    handle: *mut c_void,
+    configuration: c_int,
+) -> c_int {
     // SAFETY: forwarded libusb contract on handle.
     unsafe {
-        simple(handle, format!("libusb_set_configuration({configuration})"), |d| match configuration {
-            -1 | 0 | 1 => {
-                d.configuration = configuration.max(0) as u8;
-                SUCCESS
-            }
-            _ => err(UsbError::NotFound),
-        })
+        simple(
+            handle,
+            format!("libusb_set_configuration({configuration})"),
+            |d| match configuration {
+                -1..=1 => {
+                    d.configuration = configuration.max(0) as u8;
+                    SUCCESS
+                }
+                _ => err(UsbError::NotFound),
+            },
+        )
     }
 }
 
 /// `int libusb_get_configuration(libusb_device_handle *dev, int *config)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_get_configuration(handle: *mut c_void, config: *mut c_int) -> c_int {
+pub unsafe extern "C" fn libusb_get_configuration(
+    handle: *mut c_void,
+    config: *mut c_int,
+) -> c_int {
     if config.is_null() {
         return err(UsbError::InvalidParam);
     }
@@ -921,7 +1051,13 @@ pub unsafe extern "C" fn libusb_get_configuration(handle: *mut c_void, config: *
 #[no_mangle]
 pub unsafe extern "C" fn libusb_clear_halt(handle: *mut c_void, endpoint: u8) -> c_int {
     // SAFETY: forwarded libusb contract on handle.
-    unsafe { simple(handle, format!("libusb_clear_halt(0x{endpoint:02x})"), |_| SUCCESS) }
+    unsafe {
+        simple(
+            handle,
+            format!("libusb_clear_halt(0x{endpoint:02x})"),
+            |_| SUCCESS,
+        )
+    }
 }
 
 /// `int libusb_reset_device(libusb_device_handle *dev_handle)`
@@ -933,7 +1069,11 @@ pub unsafe extern "C" fn libusb_reset_device(handle: *mut c_void) -> c_int {
 
 /// `int libusb_wrap_sys_device(libusb_context *ctx, intptr_t sys_dev, libusb_device_handle **dev_handle)`
 #[no_mangle]
-pub extern "C" fn libusb_wrap_sys_device(_ctx: *mut c_void, _sys: isize, _handle: *mut *mut c_void) -> c_int {
+pub extern "C" fn libusb_wrap_sys_device(
+    _ctx: *mut c_void,
+    _sys: isize,
+    _handle: *mut *mut c_void,
+) -> c_int {
     err(UsbError::NotSupported)
 }
 
@@ -951,13 +1091,21 @@ pub unsafe extern "C" fn libusb_control_transfer(
     length: u16,
     timeout: c_uint,
 ) -> c_int {
-    let setup = Setup { request_type, request, value, index, length };
+    let setup = Setup {
+        request_type,
+        request,
+        value,
+        index,
+        length,
+    };
     let what = format!(
         "libusb_control_transfer(type=0x{request_type:02x} req=0x{request:02x} value=0x{value:04x} index={index} len={length} timeout={timeout})"
     );
     let mut r = replay();
     // SAFETY: handle comes from libusb_open (or is null).
-    let Some(h) = (unsafe { handle_ref(handle) }) else { return err(UsbError::InvalidParam) };
+    let Some(h) = (unsafe { handle_ref(handle) }) else {
+        return err(UsbError::InvalidParam);
+    };
     if data.is_null() && length > 0 {
         return err(UsbError::InvalidParam);
     }
@@ -1015,7 +1163,9 @@ unsafe fn pipe_transfer(
     set_actual(0);
     let what = format!("{name}(ep=0x{endpoint:02x} len={length} timeout={timeout})");
     // SAFETY: handle comes from libusb_open (or is null).
-    let Some(h) = (unsafe { handle_ref(handle) }) else { return err(UsbError::InvalidParam) };
+    let Some(h) = (unsafe { handle_ref(handle) }) else {
+        return err(UsbError::InvalidParam);
+    };
     if length < 0 || (data.is_null() && length > 0) {
         return err(UsbError::InvalidParam);
     }
@@ -1079,7 +1229,17 @@ pub unsafe extern "C" fn libusb_interrupt_transfer(
     timeout: c_uint,
 ) -> c_int {
     // SAFETY: forwarded libusb contract.
-    unsafe { pipe_transfer("libusb_interrupt_transfer", handle, endpoint, data, length, actual, timeout) }
+    unsafe {
+        pipe_transfer(
+            "libusb_interrupt_transfer",
+            handle,
+            endpoint,
+            data,
+            length,
+            actual,
+            timeout,
+        )
+    }
 }
 
 /// `int libusb_bulk_transfer(...)`: the device has no bulk endpoint, so
@@ -1101,7 +1261,17 @@ pub unsafe extern "C" fn libusb_bulk_transfer(
         return err(UsbError::Io);
     }
     // SAFETY: forwarded libusb contract.
-    unsafe { pipe_transfer("libusb_bulk_transfer", handle, endpoint, data, length, actual, timeout) }
+    unsafe {
+        pipe_transfer(
+            "libusb_bulk_transfer",
+            handle,
+            endpoint,
+            data,
+            length,
+            actual,
+            timeout,
+        )
+    }
 }
 
 /// `int libusb_get_string_descriptor_ascii(libusb_device_handle *dev_handle, uint8_t desc_index, unsigned char *data, int length)`:
@@ -1119,7 +1289,9 @@ pub unsafe extern "C" fn libusb_get_string_descriptor_ascii(
     }
     let mut buf = [0u8; 255];
     // SAFETY: forwarded contract on handle; buf is a local buffer of 255 bytes.
-    let n = unsafe { libusb_control_transfer(handle, 0x80, 0x06, 0x0300, 0, buf.as_mut_ptr(), 255, 1000) };
+    let n = unsafe {
+        libusb_control_transfer(handle, 0x80, 0x06, 0x0300, 0, buf.as_mut_ptr(), 255, 1000)
+    };
     if n < 0 {
         return n;
     }
@@ -1129,7 +1301,16 @@ pub unsafe extern "C" fn libusb_get_string_descriptor_ascii(
     let langid = u16::from_le_bytes([buf[2], buf[3]]);
     // SAFETY: as above.
     let n = unsafe {
-        libusb_control_transfer(handle, 0x80, 0x06, 0x0300 | u16::from(index), langid, buf.as_mut_ptr(), 255, 1000)
+        libusb_control_transfer(
+            handle,
+            0x80,
+            0x06,
+            0x0300 | u16::from(index),
+            langid,
+            buf.as_mut_ptr(),
+            255,
+            1000,
+        )
     };
     if n < 0 {
         return n;
@@ -1150,7 +1331,9 @@ pub unsafe extern "C" fn libusb_get_string_descriptor_ascii(
     }
     // SAFETY: written <= length - 1.
     unsafe { *data.add(written) = 0 };
-    replay().log_line(format!("libusb_get_string_descriptor_ascii({index}) = {written}"));
+    replay().log_line(format!(
+        "libusb_get_string_descriptor_ascii({index}) = {written}"
+    ));
     written as c_int
 }
 
@@ -1191,7 +1374,12 @@ pub extern "C" fn libusb_transfer_get_stream_id(_transfer: *mut c_void) -> u32 {
 
 /// `int libusb_alloc_streams(libusb_device_handle *dev_handle, uint32_t num_streams, unsigned char *endpoints, int num_endpoints)`
 #[no_mangle]
-pub extern "C" fn libusb_alloc_streams(_h: *mut c_void, _n: u32, _eps: *mut u8, _num: c_int) -> c_int {
+pub extern "C" fn libusb_alloc_streams(
+    _h: *mut c_void,
+    _n: u32,
+    _eps: *mut u8,
+    _num: c_int,
+) -> c_int {
     err(UsbError::NotSupported)
 }
 
@@ -1242,13 +1430,19 @@ pub extern "C" fn libusb_handle_events(_ctx: *mut c_void) -> c_int {
 
 /// `int libusb_handle_events_completed(libusb_context *ctx, int *completed)`
 #[no_mangle]
-pub extern "C" fn libusb_handle_events_completed(ctx: *mut c_void, _completed: *mut c_int) -> c_int {
+pub extern "C" fn libusb_handle_events_completed(
+    ctx: *mut c_void,
+    _completed: *mut c_int,
+) -> c_int {
     libusb_handle_events(ctx)
 }
 
 /// `int libusb_handle_events_timeout(libusb_context *ctx, struct timeval *tv)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_handle_events_timeout(_ctx: *mut c_void, tv: *const c_void) -> c_int {
+pub unsafe extern "C" fn libusb_handle_events_timeout(
+    _ctx: *mut c_void,
+    tv: *const c_void,
+) -> c_int {
     // SAFETY: tv is null or the caller's struct timeval.
     unsafe { sleep_tv(tv) };
     SUCCESS
@@ -1268,7 +1462,10 @@ pub unsafe extern "C" fn libusb_handle_events_timeout_completed(
 
 /// `int libusb_handle_events_locked(libusb_context *ctx, struct timeval *tv)`
 #[no_mangle]
-pub unsafe extern "C" fn libusb_handle_events_locked(_ctx: *mut c_void, tv: *const c_void) -> c_int {
+pub unsafe extern "C" fn libusb_handle_events_locked(
+    _ctx: *mut c_void,
+    tv: *const c_void,
+) -> c_int {
     // SAFETY: tv is null or the caller's struct timeval.
     unsafe { sleep_tv(tv) };
     SUCCESS
@@ -1349,7 +1546,13 @@ pub extern "C" fn libusb_free_pollfds(_pollfds: *const *const c_void) {}
 
 /// `void libusb_set_pollfd_notifiers(libusb_context *ctx, libusb_pollfd_added_cb added_cb, libusb_pollfd_removed_cb removed_cb, void *user_data)`
 #[no_mangle]
-pub extern "C" fn libusb_set_pollfd_notifiers(_ctx: *mut c_void, _a: *mut c_void, _r: *mut c_void, _u: *mut c_void) {}
+pub extern "C" fn libusb_set_pollfd_notifiers(
+    _ctx: *mut c_void,
+    _a: *mut c_void,
+    _r: *mut c_void,
+    _u: *mut c_void,
+) {
+}
 
 /// `int libusb_hotplug_register_callback(...)`: no hotplug (see libusb_has_capability).
 #[no_mangle]
@@ -1392,7 +1595,11 @@ pub extern "C" fn libusb_free_bos_descriptor(_bos: *mut c_void) {}
 
 /// `int libusb_get_usb_2_0_extension_descriptor(...)`
 #[no_mangle]
-pub extern "C" fn libusb_get_usb_2_0_extension_descriptor(_c: *mut c_void, _cap: *mut c_void, _out: *mut *mut c_void) -> c_int {
+pub extern "C" fn libusb_get_usb_2_0_extension_descriptor(
+    _c: *mut c_void,
+    _cap: *mut c_void,
+    _out: *mut *mut c_void,
+) -> c_int {
     err(UsbError::InvalidParam)
 }
 
@@ -1416,7 +1623,11 @@ pub extern "C" fn libusb_free_ss_usb_device_capability_descriptor(_p: *mut c_voi
 
 /// `int libusb_get_container_id_descriptor(...)`
 #[no_mangle]
-pub extern "C" fn libusb_get_container_id_descriptor(_c: *mut c_void, _cap: *mut c_void, _out: *mut *mut c_void) -> c_int {
+pub extern "C" fn libusb_get_container_id_descriptor(
+    _c: *mut c_void,
+    _cap: *mut c_void,
+    _out: *mut *mut c_void,
+) -> c_int {
     err(UsbError::InvalidParam)
 }
 

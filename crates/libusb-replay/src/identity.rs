@@ -23,23 +23,43 @@ pub struct Identity {
     pub serial: Option<String>,
     /// Battery chemistry text for iDeviceChemistry.
     pub chemistry: String,
+    /// Firmware version text for iVersion (from the header's `FW x`).
+    pub firmware: Option<String>,
     /// Where each string came from, for the log.
     pub source: String,
 }
 
-/// The `# device:` header line split up: (vendor, model, bcdDevice).
-fn header_device(text: &str) -> (Option<String>, Option<String>, Option<u16>) {
-    let Some(line) = text.lines().find_map(|l| l.trim_start_matches('#').trim().strip_prefix("device:")) else {
-        return (None, None, None);
+/// The `# device:` header line split up: (vendor, model, bcdDevice, firmware).
+fn header_device(text: &str) -> (Option<String>, Option<String>, Option<u16>, Option<String>) {
+    let Some(line) = text
+        .lines()
+        .find_map(|l| l.trim_start_matches('#').trim().strip_prefix("device:"))
+    else {
+        return (None, None, None, None);
     };
-    let vendor = line.split("vid:pid").next().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let vendor = line
+        .split("vid:pid")
+        .next()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
     let model_full = line.split_once("model:").map(|(_, m)| m.trim().to_string());
-    let model = model_full.as_ref().map(|m| m.split(" (").next().unwrap_or(m).trim().to_string()).filter(|m| !m.is_empty());
+    let model = model_full
+        .as_ref()
+        .map(|m| m.split(" (").next().unwrap_or(m).trim().to_string())
+        .filter(|m| !m.is_empty());
     let bcd = model_full.as_ref().and_then(|m| {
         let i = m.find("bcdDevice ")?;
         u16::from_str_radix(m[i + 10..].get(..4)?, 16).ok()
     });
-    (vendor, model, bcd)
+    let firmware = model_full.as_ref().and_then(|m| {
+        let i = m.find("FW ")?;
+        let fw: String = m[i + 3..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != ',' && *c != ')')
+            .collect();
+        (!fw.is_empty()).then_some(fw)
+    });
+    (vendor, model, bcd, firmware)
 }
 
 /// Path of the paired `.dev` named in the capture's `paired-nut-ddl:`
@@ -56,11 +76,18 @@ pub fn paired_dev_path(capture: &Capture) -> Option<String> {
 /// after the label is kept as logged, trailing spaces included.
 fn logged_string(dev: &DevDump, label: &str) -> Option<String> {
     let tag = format!("] - {label}: ");
-    dev.comments.iter().find_map(|c| c.find(&tag).map(|i| c[i + tag.len()..].to_string())).filter(|s| !s.trim().is_empty())
+    dev.comments
+        .iter()
+        .find_map(|c| c.find(&tag).map(|i| c[i + tag.len()..].to_string()))
+        .filter(|s| !s.trim().is_empty())
 }
 
 fn dev_var(dev: &DevDump, names: &[&str]) -> Option<String> {
-    names.iter().find_map(|n| dev.get(n)).map(str::to_string).filter(|v| !v.trim().is_empty())
+    names
+        .iter()
+        .find_map(|n| dev.get(n))
+        .map(str::to_string)
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// Work out the identity. `paired` is the paired `.dev` text, used only if
@@ -68,18 +95,28 @@ fn dev_var(dev: &DevDump, names: &[&str]) -> Option<String> {
 pub fn identity(capture: &Capture, capture_text: &str, paired: Option<&str>) -> Identity {
     let vendor_id = capture.vendor_id.unwrap_or(0);
     let product_id = capture.product_id.unwrap_or(0);
-    let (h_vendor, h_model, h_bcd) = header_device(capture_text);
-    let no_strings = h_vendor.as_deref().is_some_and(|v| v.contains("no strings"));
+    let (h_vendor, h_model, h_bcd, firmware) = header_device(capture_text);
+    let no_strings = h_vendor
+        .as_deref()
+        .is_some_and(|v| v.contains("no strings"));
     let dev = paired.map(DevDump::parse).filter(|d| {
-        let same = |name: &str, id: u16| d.get(name).map_or(true, |v| u16::from_str_radix(v.trim(), 16).ok() == Some(id));
+        let same = |name: &str, id: u16| match d.get(name) {
+            Some(v) => u16::from_str_radix(v.trim(), 16).ok() == Some(id),
+            None => true,
+        };
         same("ups.vendorid", vendor_id) && same("ups.productid", product_id)
     });
     let at_capture = |names: &[&str]| {
-        names.iter().find_map(|n| capture.values_at_capture.iter().find(|(k, _)| k == n)).map(|(_, v)| v.clone())
+        names
+            .iter()
+            .find_map(|n| capture.values_at_capture.iter().find(|(k, _)| k == n))
+            .map(|(_, v)| v.clone())
     };
     let mut source = Vec::new();
     let mut pick = |what: &str, candidates: Vec<(&str, Option<String>)>| -> Option<String> {
-        let found = candidates.into_iter().find_map(|(from, v)| v.map(|v| (from, v)));
+        let found = candidates
+            .into_iter()
+            .find_map(|(from, v)| v.map(|v| (from, v)));
         if let Some((from, _)) = &found {
             source.push(format!("{what} from {from}"));
         }
@@ -92,27 +129,54 @@ pub fn identity(capture: &Capture, capture_text: &str, paired: Option<&str>) -> 
         let m = pick(
             "manufacturer",
             vec![
-                ("the paired .dev log", d.and_then(|d| logged_string(d, "Manufacturer"))),
-                ("the paired .dev", d.and_then(|d| dev_var(d, &["device.mfr", "ups.mfr"]))),
-                ("[values-at-capture]", at_capture(&["device.mfr", "ups.mfr"])),
+                (
+                    "the paired .dev log",
+                    d.and_then(|d| logged_string(d, "Manufacturer")),
+                ),
+                (
+                    "the paired .dev",
+                    d.and_then(|d| dev_var(d, &["device.mfr", "ups.mfr"])),
+                ),
+                (
+                    "[values-at-capture]",
+                    at_capture(&["device.mfr", "ups.mfr"]),
+                ),
                 ("the header", h_vendor.clone()),
             ],
         );
         let p = pick(
             "product",
             vec![
-                ("the paired .dev log", d.and_then(|d| logged_string(d, "Product"))),
-                ("the paired .dev", d.and_then(|d| dev_var(d, &["device.model", "ups.model"]))),
-                ("[values-at-capture]", at_capture(&["device.model", "ups.model"])),
+                (
+                    "the paired .dev log",
+                    d.and_then(|d| logged_string(d, "Product")),
+                ),
+                (
+                    "the paired .dev",
+                    d.and_then(|d| dev_var(d, &["device.model", "ups.model"])),
+                ),
+                (
+                    "[values-at-capture]",
+                    at_capture(&["device.model", "ups.model"]),
+                ),
                 ("the header", h_model.clone()),
             ],
         );
         let s = pick(
             "serial",
             vec![
-                ("the paired .dev log", d.and_then(|d| logged_string(d, "Serial Number"))),
-                ("the paired .dev", d.and_then(|d| dev_var(d, &["device.serial", "ups.serial"]))),
-                ("[values-at-capture]", at_capture(&["device.serial", "ups.serial"])),
+                (
+                    "the paired .dev log",
+                    d.and_then(|d| logged_string(d, "Serial Number")),
+                ),
+                (
+                    "the paired .dev",
+                    d.and_then(|d| dev_var(d, &["device.serial", "ups.serial"])),
+                ),
+                (
+                    "[values-at-capture]",
+                    at_capture(&["device.serial", "ups.serial"]),
+                ),
             ],
         );
         (m, p, s)
@@ -123,8 +187,21 @@ pub fn identity(capture: &Capture, capture_text: &str, paired: Option<&str>) -> 
             u16::from_str_radix(logged_string(d, "Device release number")?.trim(), 16).ok()
         })
         .unwrap_or(0x0100);
-    let chemistry = dev.as_ref().and_then(|d| dev_var(d, &["battery.type"])).unwrap_or_else(|| "PbAc".to_string());
-    Identity { vendor_id, product_id, bcd_device, manufacturer, product, serial, chemistry, source: source.join(", ") }
+    let chemistry = dev
+        .as_ref()
+        .and_then(|d| dev_var(d, &["battery.type"]))
+        .unwrap_or_else(|| "PbAc".to_string());
+    Identity {
+        vendor_id,
+        product_id,
+        bcd_device,
+        manufacturer,
+        product,
+        serial,
+        chemistry,
+        firmware,
+        source: source.join(", "),
+    }
 }
 
 #[cfg(test)]
@@ -137,10 +214,14 @@ mod tests {
     fn from_header_only() {
         let c = Capture::parse(HEAD).unwrap();
         let id = identity(&c, HEAD, None);
-        assert_eq!((id.vendor_id, id.product_id, id.bcd_device), (0x051d, 0x0002, 0x0106));
+        assert_eq!(
+            (id.vendor_id, id.product_id, id.bcd_device),
+            (0x051d, 0x0002, 0x0106)
+        );
         assert_eq!(id.manufacturer.as_deref(), Some("APC"));
         assert_eq!(id.product.as_deref(), Some("Back-UPS XS 1400U"));
         assert_eq!(id.serial, None);
+        assert_eq!(id.firmware.as_deref(), Some("926.T1"));
     }
 
     #[test]
@@ -148,15 +229,25 @@ mod tests {
         let c = Capture::parse(HEAD).unwrap();
         let dev = "battery.type: PbAc\nups.vendorid: 051d\nups.productid: 0002\n# [D2] - Manufacturer: American Power Conversion\n# [D2] - Product: Back-UPS 500 FW: 6.5.I USB FW: c1 \n# [D2] - Serial Number: AB0427\n";
         let id = identity(&c, HEAD, Some(dev));
-        assert_eq!(id.manufacturer.as_deref(), Some("American Power Conversion"));
-        assert_eq!(id.product.as_deref(), Some("Back-UPS 500 FW: 6.5.I USB FW: c1 "));
+        assert_eq!(
+            id.manufacturer.as_deref(),
+            Some("American Power Conversion")
+        );
+        assert_eq!(
+            id.product.as_deref(),
+            Some("Back-UPS 500 FW: 6.5.I USB FW: c1 ")
+        );
         assert_eq!(id.serial.as_deref(), Some("AB0427"));
     }
 
     #[test]
     fn paired_dev_of_another_pid_is_ignored() {
         let c = Capture::parse(HEAD).unwrap();
-        let id = identity(&c, HEAD, Some("ups.vendorid: 051d\nups.productid: 0003\nups.model: Smart-UPS\n"));
+        let id = identity(
+            &c,
+            HEAD,
+            Some("ups.vendorid: 051d\nups.productid: 0003\nups.model: Smart-UPS\n"),
+        );
         assert_eq!(id.product.as_deref(), Some("Back-UPS XS 1400U"));
     }
 

@@ -137,9 +137,11 @@ pub struct Device {
     pub configuration: u8,
 }
 
-/// Name of a field's own usage with the common tables.
+/// Name of a field's own usage: the common tables, then the vendor ones.
 fn field_name(f: &Field) -> Option<&'static str> {
-    usage::usage_name(f.usage(), Vendor::None)
+    [Vendor::None, Vendor::Mge, Vendor::Apc, Vendor::TrippLite]
+        .iter()
+        .find_map(|v| usage::usage_name(f.usage(), *v))
 }
 
 impl Device {
@@ -175,8 +177,12 @@ impl Device {
         if let Some(desc) = &self.descriptor {
             for f in &desc.fields {
                 let Some(name) = field_name(f) else { continue };
-                let Some(report) = self.reports.get(&f.report_id) else { continue };
-                let Ok(v) = value::extract(report, f) else { continue };
+                let Some(report) = self.reports.get(&f.report_id) else {
+                    continue;
+                };
+                let Ok(v) = value::extract(report, f) else {
+                    continue;
+                };
                 if (1..=255).contains(&v) {
                     recorded.push((name, v as u8));
                 }
@@ -185,7 +191,8 @@ impl Device {
         let text_for = |name: &str| -> Option<String> {
             match name {
                 "iManufacturer" | "iOEMInformation" => id.manufacturer.clone(),
-                "iProduct" => id.product.clone(),
+                "iProduct" | "iModel" => id.product.clone(),
+                "iVersion" => id.firmware.clone(),
                 "iSerialNumber" => id.serial.clone(),
                 "iDeviceChemistry" => Some(id.chemistry.clone()),
                 _ => None,
@@ -208,7 +215,9 @@ impl Device {
                 None => match self.strings.iter().find(|(_, t)| *t == text) {
                     Some((i, _)) => *i,
                     None => {
-                        let free = (1..=255u8).find(|i| !self.strings.contains_key(i) && !recorded.iter().any(|(_, r)| r == i));
+                        let free = (1..=255u8).find(|i| {
+                            !self.strings.contains_key(i) && !recorded.iter().any(|(_, r)| r == i)
+                        });
                         match free {
                             Some(i) => i,
                             None => continue,
@@ -230,9 +239,23 @@ impl Device {
         let p = self.identity.product_id.to_le_bytes();
         let r = self.identity.bcd_device.to_le_bytes();
         [
-            18, DT_DEVICE, 0x10, 0x01, // bcdUSB 1.10
-            0, 0, 0, 8, // class per interface, max packet 8
-            v[0], v[1], p[0], p[1], r[0], r[1], self.string_index[0], self.string_index[1], self.string_index[2],
+            18,
+            DT_DEVICE,
+            0x10,
+            0x01, // bcdUSB 1.10
+            0,
+            0,
+            0,
+            8, // class per interface, max packet 8
+            v[0],
+            v[1],
+            p[0],
+            p[1],
+            r[0],
+            r[1],
+            self.string_index[0],
+            self.string_index[1],
+            self.string_index[2],
             1,
         ]
     }
@@ -297,9 +320,11 @@ impl Device {
 
     /// Whether any Input field lives in this report.
     pub fn has_input(&self, id: u8) -> bool {
-        self.descriptor
-            .as_ref()
-            .is_some_and(|d| d.fields.iter().any(|f| f.kind == ReportKind::Input && f.report_id == id))
+        self.descriptor.as_ref().is_some_and(|d| {
+            d.fields
+                .iter()
+                .any(|f| f.kind == ReportKind::Input && f.report_id == id)
+        })
     }
 
     fn take_control_fault(&mut self) -> Option<UsbError> {
@@ -391,7 +416,9 @@ impl Device {
                 if data.is_empty() || (id != 0 && data[0] != id) {
                     return Err(UsbError::Pipe);
                 }
-                if self.report_len(ReportKind::Feature, id).is_none() && !self.reports.contains_key(&id) {
+                if self.report_len(ReportKind::Feature, id).is_none()
+                    && !self.reports.contains_key(&id)
+                {
                     return Err(UsbError::Pipe);
                 }
                 let stored = self.reports.entry(id).or_default();
@@ -428,7 +455,11 @@ impl Device {
                 if !self.plugged {
                     self.plugged = true;
                     self.generation += 1;
-                    self.address = if self.address >= 127 { 2 } else { self.address + 1 };
+                    self.address = if self.address >= 127 {
+                        2
+                    } else {
+                        self.address + 1
+                    };
                 }
             }
             Action::Stall(n) => self.faults.stall += n,
@@ -447,12 +478,21 @@ impl Device {
     /// Write a physical value into every field with this path (Feature and
     /// Input alike); queue the Input reports that changed.
     fn set_path(&mut self, path: &str, physical: f64) -> Result<(), String> {
-        let desc = self.descriptor.clone().ok_or("the report descriptor did not parse")?;
+        let desc = self
+            .descriptor
+            .clone()
+            .ok_or("the report descriptor did not parse")?;
         let vendors = [Vendor::None, Vendor::Apc, Vendor::Mge, Vendor::TrippLite];
         let fields: Vec<Field> = vendors
             .iter()
             .filter_map(|v| usage::string_to_path(path, *v).ok())
-            .map(|p| desc.fields.iter().filter(|f| f.path == p).cloned().collect::<Vec<_>>())
+            .map(|p| {
+                desc.fields
+                    .iter()
+                    .filter(|f| f.path == p)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
             .find(|v| !v.is_empty())
             .ok_or_else(|| format!("no field has the path {path}"))?;
         let mut queue = Vec::new();
@@ -462,7 +502,8 @@ impl Device {
             if r.len() < need {
                 r.resize(need, 0);
             }
-            value::insert(&mut r, f, value::from_physical(f, physical)).map_err(|e| e.to_string())?;
+            value::insert(&mut r, f, value::from_physical(f, physical))
+                .map_err(|e| e.to_string())?;
             self.reports.insert(f.report_id, r);
             if f.kind == ReportKind::Input && !queue.contains(&f.report_id) {
                 queue.push(f.report_id);
@@ -473,5 +514,182 @@ impl Device {
             self.interrupt_queue.push_back(r);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::identity;
+
+    // UPS / PowerSummary: report 1 Feature RemainingCapacity (8 bits) +
+    // RunTimeToEmpty (16 bits); report 2 Input RemainingCapacity (8 bits).
+    const CAPTURE: &str =
+        "# device: Test  vid:pid 1234:5678  model: Model X (FW 1.0)\n[report-descriptor]\n\
+        05 84 09 04 a1 01 09 24 a1 00 85 01 05 85 09 66 75 08 95 01 15 00 26 ff 00 b1 02\n\
+        09 68 75 10 b1 02 85 02 09 66 75 08 81 02 c0 c0\n";
+
+    fn device() -> Device {
+        let c = Capture::parse(CAPTURE).unwrap();
+        Device::new(
+            &c,
+            identity(&c, CAPTURE, None),
+            &[(9, "from script".into())],
+        )
+    }
+
+    fn get_report(d: &mut Device, kind: u16, id: u8, len: u16) -> Result<Reply, UsbError> {
+        d.control(
+            Setup {
+                request_type: 0xa1,
+                request: 0x01,
+                value: kind << 8 | u16::from(id),
+                index: 0,
+                length: len,
+            },
+            &[],
+        )
+    }
+
+    #[test]
+    fn descriptors() {
+        let d = device();
+        let dd = d.device_descriptor();
+        assert_eq!(&dd[8..12], &[0x34, 0x12, 0x78, 0x56]);
+        assert_eq!(
+            &dd[14..17],
+            &[1, 2, 0],
+            "manufacturer 1, product 2, no serial"
+        );
+        assert_eq!(d.report_descriptor.len(), 43);
+        assert_eq!(d.hid_descriptor(), [9, 0x21, 0x11, 0x01, 0, 1, 0x22, 43, 0]);
+        let cfg = d.config_descriptor();
+        assert_eq!(cfg.len(), 34);
+        assert_eq!(u16::from_le_bytes([cfg[2], cfg[3]]), 34);
+        assert_eq!(d.string_descriptor(0), Some(vec![4, 3, 0x09, 0x04]));
+        assert_eq!(
+            d.string_descriptor(1),
+            Some(vec![10, 3, b'T', 0, b'e', 0, b's', 0, b't', 0])
+        );
+        assert!(
+            d.string_descriptor(9).is_some(),
+            "script strings are served"
+        );
+        assert_eq!(d.string_descriptor(7), None);
+    }
+
+    #[test]
+    fn report_descriptor_by_control_transfer() {
+        let mut d = device();
+        let r = d.control(
+            Setup {
+                request_type: 0x81,
+                request: 0x06,
+                value: 0x2200,
+                index: 0,
+                length: 4096,
+            },
+            &[],
+        );
+        assert_eq!(r, Ok(Reply::In(d.report_descriptor.clone())));
+        let r = d.control(
+            Setup {
+                request_type: 0x81,
+                request: 0x06,
+                value: 0x2100,
+                index: 0,
+                length: 9,
+            },
+            &[],
+        );
+        assert_eq!(r, Ok(Reply::In(d.hid_descriptor().to_vec())));
+    }
+
+    #[test]
+    fn unrecorded_reports_are_zeros_of_the_descriptor_length() {
+        let mut d = device();
+        assert_eq!(
+            get_report(&mut d, 3, 1, 64),
+            Ok(Reply::In(vec![1, 0, 0, 0]))
+        );
+        assert_eq!(get_report(&mut d, 1, 2, 64), Ok(Reply::In(vec![2, 0])));
+        assert_eq!(
+            get_report(&mut d, 3, 1, 2),
+            Ok(Reply::In(vec![1, 0])),
+            "cut to wLength"
+        );
+        assert_eq!(
+            get_report(&mut d, 3, 7, 64),
+            Err(UsbError::Pipe),
+            "no such report ID"
+        );
+    }
+
+    #[test]
+    fn set_report_is_remembered() {
+        let mut d = device();
+        let set = Setup {
+            request_type: 0x21,
+            request: 0x09,
+            value: 0x0301,
+            index: 0,
+            length: 4,
+        };
+        assert_eq!(d.control(set, &[1, 5, 6, 7]), Ok(Reply::Out(4)));
+        assert_eq!(
+            get_report(&mut d, 3, 1, 64),
+            Ok(Reply::In(vec![1, 5, 6, 7]))
+        );
+        assert_eq!(
+            d.control(set, &[2, 5, 6, 7]),
+            Err(UsbError::Pipe),
+            "ID byte must match wValue"
+        );
+    }
+
+    #[test]
+    fn set_by_path_updates_feature_and_queues_input() {
+        let mut d = device();
+        d.apply(&Action::SetPath {
+            path: "UPS.PowerSummary.RemainingCapacity".into(),
+            value: 42.0,
+        })
+        .unwrap();
+        assert_eq!(
+            get_report(&mut d, 3, 1, 64),
+            Ok(Reply::In(vec![1, 42, 0, 0]))
+        );
+        assert_eq!(d.interrupt_queue.pop_front(), Some(vec![2, 42]));
+        assert!(d
+            .apply(&Action::SetPath {
+                path: "UPS.Nothing".into(),
+                value: 1.0
+            })
+            .is_err());
+    }
+
+    #[test]
+    fn faults() {
+        let mut d = device();
+        d.apply(&Action::Stall(1)).unwrap();
+        assert_eq!(get_report(&mut d, 3, 1, 64), Err(UsbError::Pipe));
+        assert!(get_report(&mut d, 3, 1, 64).is_ok(), "a stall hits once");
+        d.apply(&Action::ShortReport { id: 1, len: None }).unwrap();
+        assert_eq!(get_report(&mut d, 3, 1, 64), Ok(Reply::In(vec![1, 0, 0])));
+        d.apply(&Action::FullReport(1)).unwrap();
+        assert_eq!(
+            get_report(&mut d, 3, 1, 64),
+            Ok(Reply::In(vec![1, 0, 0, 0]))
+        );
+        d.apply(&Action::IoError(1)).unwrap();
+        assert_eq!(d.take_interrupt_fault(), Some(UsbError::Io));
+        let (gen, addr) = (d.generation, d.address);
+        d.apply(&Action::Unplug).unwrap();
+        assert!(!d.plugged);
+        d.apply(&Action::Replug).unwrap();
+        assert_eq!(
+            (d.plugged, d.generation, d.address),
+            (true, gen + 1, addr + 1)
+        );
     }
 }

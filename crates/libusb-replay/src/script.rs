@@ -117,7 +117,10 @@ pub fn parse_time(s: &str) -> Option<Duration> {
 }
 
 fn parse_id(s: &str) -> Option<u8> {
-    let t = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    let t = s
+        .strip_prefix("0x")
+        .or_else(|| s.strip_prefix("0X"))
+        .unwrap_or(s);
     u8::from_str_radix(t, 16).ok()
 }
 
@@ -144,13 +147,20 @@ fn parse_action(words: &[&str]) -> Result<Action, String> {
                 let id = parse_id(id).ok_or_else(|| format!("'{id}' is not a report ID"))?;
                 let bytes = parse_hex(hex)?;
                 if bytes.first() != Some(&id) && id != 0 {
-                    return Err(format!("report bytes must start with the report ID {id:02x}"));
+                    return Err(format!(
+                        "report bytes must start with the report ID {id:02x}"
+                    ));
                 }
                 Ok(Action::SetReport { id, bytes })
             }
             [path, value] => {
-                let value: f64 = value.parse().map_err(|_| format!("'{value}' is not a number"))?;
-                Ok(Action::SetPath { path: path.to_string(), value })
+                let value: f64 = value
+                    .parse()
+                    .map_err(|_| format!("'{value}' is not a number"))?;
+                Ok(Action::SetPath {
+                    path: path.to_string(),
+                    value,
+                })
             }
             _ => Err("use 'set report <id> bytes <hex...>' or 'set <HID.Path> <value>'".into()),
         },
@@ -178,7 +188,9 @@ fn parse_action(words: &[&str]) -> Result<Action, String> {
             _ => Err("use 'short-report <id> [len]'".into()),
         },
         "full-report" => match rest {
-            [id] => Ok(Action::FullReport(parse_id(id).ok_or_else(|| format!("'{id}' is not a report ID"))?)),
+            [id] => Ok(Action::FullReport(
+                parse_id(id).ok_or_else(|| format!("'{id}' is not a report ID"))?,
+            )),
             _ => Err("use 'full-report <id>'".into()),
         },
         other => Err(format!("unknown action '{other}'")),
@@ -209,10 +221,16 @@ impl Script {
                     }
                 },
                 "at" => match words.get(1).and_then(|t| parse_time(t)) {
-                    None => Err(format!("'{}' is not a time (5s, 1.5s, 250ms)", words.get(1).unwrap_or(&""))),
-                    Some(at) => parse_action(&words[2..]).map(|action| s.events.push(Event { line, at, action })),
+                    None => Err(format!(
+                        "'{}' is not a time (5s, 1.5s, 250ms)",
+                        words.get(1).unwrap_or(&"")
+                    )),
+                    Some(at) => parse_action(&words[2..])
+                        .map(|action| s.events.push(Event { line, at, action })),
                 },
-                other => Err(format!("unknown directive '{other}' (expected 'at' or 'string')")),
+                other => Err(format!(
+                    "unknown directive '{other}' (expected 'at' or 'string')"
+                )),
             };
             if let Err(message) = result {
                 errors.push(ScriptError { line, message });
@@ -247,38 +265,80 @@ mod tests {
 
     #[test]
     fn actions() {
-        assert_eq!(one("at 5s set report 0x0c bytes 0c 32 00"), Action::SetReport { id: 0x0c, bytes: vec![0x0c, 0x32, 0] });
+        assert_eq!(
+            one("at 5s set report 0x0c bytes 0c 32 00"),
+            Action::SetReport {
+                id: 0x0c,
+                bytes: vec![0x0c, 0x32, 0]
+            }
+        );
         assert_eq!(
             one("at 1s set UPS.PowerSummary.RemainingCapacity 20"),
-            Action::SetPath { path: "UPS.PowerSummary.RemainingCapacity".into(), value: 20.0 }
+            Action::SetPath {
+                path: "UPS.PowerSummary.RemainingCapacity".into(),
+                value: 20.0
+            }
         );
-        assert_eq!(one("at 1s input 06 00 01 08"), Action::Input(vec![6, 0, 1, 8]));
+        assert_eq!(
+            one("at 1s input 06 00 01 08"),
+            Action::Input(vec![6, 0, 1, 8])
+        );
         assert_eq!(one("at 2s unplug"), Action::Unplug);
         assert_eq!(one("at 2s replug"), Action::Replug);
         assert_eq!(one("at 2s stall"), Action::Stall(1));
         assert_eq!(one("at 2s timeout 3"), Action::Timeout(3));
         assert_eq!(one("at 2s io-error"), Action::IoError(1));
-        assert_eq!(one("at 2s short-report 0c"), Action::ShortReport { id: 0x0c, len: None });
-        assert_eq!(one("at 2s short-report 0x0c 2"), Action::ShortReport { id: 0x0c, len: Some(2) });
+        assert_eq!(
+            one("at 2s short-report 0c"),
+            Action::ShortReport {
+                id: 0x0c,
+                len: None
+            }
+        );
+        assert_eq!(
+            one("at 2s short-report 0x0c 2"),
+            Action::ShortReport {
+                id: 0x0c,
+                len: Some(2)
+            }
+        );
         assert_eq!(one("at 2s full-report 0c"), Action::FullReport(0x0c));
     }
 
     #[test]
     fn strings_keep_inner_spaces() {
         let s = Script::parse("string 1 Back-UPS 500 FW: 6.5.I USB FW: c1\n").unwrap();
-        assert_eq!(s.strings, vec![(1, "Back-UPS 500 FW: 6.5.I USB FW: c1".to_string())]);
+        assert_eq!(
+            s.strings,
+            vec![(1, "Back-UPS 500 FW: 6.5.I USB FW: c1".to_string())]
+        );
     }
 
     #[test]
     fn sorted_and_comments() {
         let s = Script::parse("# faults\nat 9s replug\n\nat 3s unplug # pull the cable\n").unwrap();
-        assert_eq!(s.events.iter().map(|e| (e.line, e.action.clone())).collect::<Vec<_>>(), vec![(4, Action::Unplug), (2, Action::Replug)]);
+        assert_eq!(
+            s.events
+                .iter()
+                .map(|e| (e.line, e.action.clone()))
+                .collect::<Vec<_>>(),
+            vec![(4, Action::Unplug), (2, Action::Replug)]
+        );
     }
 
     #[test]
     fn every_bad_line_is_reported() {
-        let errs = Script::parse("at 1s explode\nat soon unplug\nat 1s set report 0c bytes 0d 00\nfoo\n").unwrap_err();
-        assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
-        assert!(errs[2].message.contains("start with the report ID"), "{}", errs[2]);
+        let errs =
+            Script::parse("at 1s explode\nat soon unplug\nat 1s set report 0c bytes 0d 00\nfoo\n")
+                .unwrap_err();
+        assert_eq!(
+            errs.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
+        assert!(
+            errs[2].message.contains("start with the report ID"),
+            "{}",
+            errs[2]
+        );
     }
 }

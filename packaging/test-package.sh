@@ -474,7 +474,16 @@ pass "packages built: ${client_deb##*/} ${server_deb##*/}"
 # ===================================================================== static checks
 work=$(mktemp -d /var/tmp/nut-rs-pkgtest.XXXXXX)
 cleanup() {
-    if $keep; then log "left $work in place (--keep)"; else rm -rf "$work"; fi
+    if $keep; then
+        log "left $work in place (--keep)"
+    elif grep -q " $work/" /proc/self/mounts; then
+        # The chroot's /dev and /proc are mounted in a private namespace and
+        # vanish with it; if one ever shows up here, deleting would reach
+        # through it into the real /dev.
+        log "something is still mounted under $work: not deleting it"
+    else
+        rm -rf "$work"
+    fi
 }
 trap cleanup EXIT
 
@@ -666,14 +675,17 @@ make_base() {
     need_pkg debootstrap debootstrap || { echo "debootstrap missing and did not install"; return 1; }
     mkdir -p "$cache" "$b"
     log "debootstrap --variant=minbase $suite from $mirror (cached afterwards in $tarball)"
-    timeout 420 debootstrap --variant=minbase "$suite" "$b" "$mirror" > "$work/debootstrap.log" 2>&1 ||
+    # In a private mount namespace: the /proc and /sys that debootstrap
+    # mounts in the target cannot outlive it, even if it fails.
+    timeout 420 unshare --mount --fork --kill-child debootstrap --variant=minbase "$suite" "$b" "$mirror" \
+        > "$work/debootstrap.log" 2>&1 ||
         { tail -n 20 "$work/debootstrap.log"; echo "debootstrap failed or took over 7 minutes"; return 1; }
     printf '#!/bin/sh\n# package test: never start services\nexit 101\n' > "$b/usr/sbin/policy-rc.d"
     chmod 0755 "$b/usr/sbin/policy-rc.d"
     timeout 300 chroot "$b" sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
         --no-install-recommends --download-only $nut_pkgs" > "$work/base-apt.log" 2>&1 ||
         { tail -n 20 "$work/base-apt.log"; echo "downloading NUT's packages into the chroot failed"; return 1; }
-    tar -C "$b" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball" && rm -rf "$b"
+    tar -C "$b" -cf "$tarball.$$.tmp" . && mv "$tarball.$$.tmp" "$tarball" && rm -rf "$b"
 }
 if [ ! -s "$tarball" ]; then
     check "debootstrap $suite chroot (cached in $cache)" make_base
@@ -699,7 +711,7 @@ need_pkg unshare util-linux || { fail "unshare" "unshare (util-linux) is needed"
 # the daemons die with it, its /proc and /dev mounts vanish with it, and its
 # 127.0.0.1 is its own (no clash with anything listening on this machine).
 log "chroot test in $root (port $port)"
-timeout 300 unshare --fork --pid --mount --net --mount-proc \
+timeout 300 unshare --fork --kill-child --pid --mount --net --mount-proc \
     bash "$0" --inner "$root" "$port" nut-rs-client.deb nut-rs-server.deb > "$work/inner.log" 2>&1
 rc=$?
 # The inner run prints "ok ..." and "FAIL ..." lines; count them here.

@@ -284,7 +284,7 @@ render() { # render TEMPLATE ROLE CONFFILES... > script
     local pkg units common takeover role_configure f
     pkg=$(pkgname "$role")
     if [ "$role" = client ]; then units=$client_units; else units=$server_units; fi
-    common=$(sed -e "s|@PKG@|$pkg|g" -e "s|@CONFFILES@|$*|" -e "s|@UNITS@|$units|" "$here/debian/common.sh.in")
+    common=$(sed -e "s|@PKG@|$pkg|g" -e "s|@UNITS@|$units|" "$here/debian/common.sh.in")
     takeover=
     for f in "$@"; do
         takeover+="            take_over $f <<'NUT_RS_SAMPLE'"$'\n'
@@ -301,11 +301,11 @@ render() { # render TEMPLATE ROLE CONFFILES... > script
     else
         role_configure='        :'
     fi
-    awk -v common="$common" -v takeover="${takeover%$'\n'}" -v rc="$role_configure" -v pkg="$pkg" '
+    awk -v common="$common" -v takeover="${takeover%$'\n'}" -v rc="$role_configure" -v pkg="$pkg" -v conffiles="$*" '
         $0 == "@COMMON@" { print common; next }
         $0 == "@TAKEOVER@" { print takeover; next }
         $0 == "@ROLE_CONFIGURE@" { print rc; next }
-        { gsub(/@PKG@/, pkg); print }
+        { gsub(/@PKG@/, pkg); gsub(/@CONFFILES@/, conffiles); print }
     ' "$tmpl"
 }
 

@@ -537,3 +537,49 @@ fn unplug_makes_data_stale_and_replug_recovers() {
         "driver did not reopen the device at its new address"
     );
 }
+
+#[test]
+fn scripted_changes_reach_nut_through_the_interrupt_pipe() {
+    if !have_nut() {
+        return;
+    }
+    let out = artifact_dir();
+    let sb = Sandbox::new("script");
+    sb.ups_conf(&[]);
+    let script = sb.path("script");
+    fs::write(
+        &script,
+        "# mains fail: the UPS reports it on its interrupt pipe\n\
+         at 3s set UPS.PowerSummary.ACPresent 0\n\
+         at 3s set UPS.PowerSummary.Discharging 1\n\
+         at 3s set UPS.PowerSummary.RemainingCapacity 20\n",
+    )
+    .expect("script");
+    let log = out.join("script.usb.log");
+    let _ = fs::remove_file(&log);
+    let mut cmd = sb.command(
+        NUT_USBHID,
+        &capture_path("apc-back-ups-cs-500"),
+        Some(&script),
+        &log,
+    );
+    cmd.args(["-a", "ups", "-u", "root", "-d", "6"]);
+    let r = run(cmd, &out, "script", Duration::from_secs(60));
+    assert!(r.status.is_some_and(|s| s.success()), "{}", tail(&r.stderr));
+    let vars = dump_vars(&r.stdout);
+    assert_eq!(
+        vars.get("ups.status").map(String::as_str),
+        Some("OB DISCHRG"),
+        "{vars:?}"
+    );
+    assert_eq!(
+        vars.get("battery.charge").map(String::as_str),
+        Some("20"),
+        "{vars:?}"
+    );
+    let calls = fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        calls.contains("libusb_interrupt_transfer(ep=0x81 len=512 timeout=750) = 0 [13 00]"),
+        "{calls}"
+    );
+}

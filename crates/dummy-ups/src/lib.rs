@@ -15,7 +15,8 @@
 //! * `driver.*` lines are ignored.
 //!
 //! Modes: `dummy-once` reads the file to its end, then only again when its
-//! modification time changes (the first check always re-reads, as in NUT);
+//! modification time changes (the first check re-reads unless the port
+//! named the file relative to the working directory, as in NUT 2.8.0);
 //! `dummy-loop` (also plain `dummy`) starts over after the end.
 
 #![forbid(unsafe_code)]
@@ -268,6 +269,10 @@ impl Driver for DummyUps {
             }
             _ => {
                 self.data = DataFile::new(data_path(ctx.port()));
+                // NUT 2.8.0 takes the file's first timestamp from the port
+                // as written, relative to the working directory; usually
+                // that fails, so the first end-of-file check re-reads.
+                self.data.seen_mtime = std::fs::metadata(ctx.port()).and_then(|m| m.modified()).ok();
                 self.data.load()?;
             }
         }

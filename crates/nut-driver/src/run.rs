@@ -285,7 +285,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     }
 
     if let Some(count) = cli.dump_count {
-        return dump_mode(&mut driver, &mut ctx, count);
+        return dump_mode(&mut driver, &mut ctx, &cli, count);
     }
 
     let detached = if foreground {
@@ -375,23 +375,23 @@ fn check_ignorelb(ctx: &Ctx) -> Result<(), DriverError> {
     Ok(())
 }
 
-fn dump_mode<D: Driver>(driver: &mut D, ctx: &mut Ctx, count: u32) -> ExitCode {
+fn dump_mode<D: Driver>(driver: &mut D, ctx: &mut Ctx, cli: &Cli, count: u32) -> ExitCode {
     if let Err(e) = driver.open(ctx) {
+        return fail(&e);
+    }
+    if let Err(e) = become_user(cli, ctx.config()) {
         return fail(&e);
     }
     if let Err(e) = driver.init(ctx) {
         return fail(&e);
     }
-    let poll = Duration::from_secs(u64::from(ctx.config().pollinterval));
-    for i in 0..count.max(1) {
-        let started = Instant::now();
+    // NUT 2.8.0 runs the start-up update, then `count + 1` loop updates
+    // back to back (no pollinterval wait), then prints.
+    for i in 0..=count.saturating_add(1) {
         std::thread::sleep(driver.update_delay());
         driver.update(ctx);
         if i == 0 {
             copy_device_info(ctx);
-        }
-        if i + 1 < count.max(1) {
-            std::thread::sleep(poll.saturating_sub(started.elapsed()));
         }
     }
     ctx.take_outbox();

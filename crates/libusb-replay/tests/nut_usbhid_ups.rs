@@ -583,3 +583,48 @@ fn scripted_changes_reach_nut_through_the_interrupt_pipe() {
         "{calls}"
     );
 }
+
+#[test]
+fn nut_rides_out_stalls_timeouts_short_reports_and_io_errors() {
+    if !have_nut() {
+        return;
+    }
+    let out = artifact_dir();
+    let sb = Sandbox::new("faults");
+    sb.ups_conf(&[]);
+    let script = sb.path("script");
+    fs::write(
+        &script,
+        "at 2.5s short-report 06\nat 2.5s stall 1\nat 4.5s full-report 06\nat 4.5s timeout 1\nat 6.5s io-error 1\n",
+    )
+    .expect("script");
+    let log = out.join("faults.usb.log");
+    let _ = fs::remove_file(&log);
+    let mut cmd = sb.command(
+        NUT_USBHID,
+        &capture_path("apc-back-ups-cs-500"),
+        Some(&script),
+        &log,
+    );
+    cmd.args(["-a", "ups", "-u", "root", "-d", "8"]);
+    let r = run(cmd, &out, "faults", Duration::from_secs(90));
+    assert!(r.status.is_some_and(|s| s.success()), "{}", tail(&r.stderr));
+    let vars = dump_vars(&r.stdout);
+    assert_eq!(
+        vars.get("ups.status").map(String::as_str),
+        Some("OL"),
+        "{vars:?}"
+    );
+    let calls = fs::read_to_string(&log).unwrap_or_default();
+    for want in ["= 3 [06 00 00]", "= Pipe", "= Timeout", "= Io"] {
+        assert!(
+            calls.contains(want),
+            "no '{want}' in the call log:\n{calls}"
+        );
+    }
+    assert!(
+        r.stderr.contains("I/O error"),
+        "NUT did not report the I/O error: {}",
+        tail(&r.stderr)
+    );
+}

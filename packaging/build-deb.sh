@@ -195,13 +195,22 @@ for s in "${samples[@]}"; do
     put "$2" "$src" "/etc/nut/$1" 0640
     if [ "$2" = client ]; then client_conffiles+=("/etc/nut/$1"); else server_conffiles+=("/etc/nut/$1"); fi
 done
-# Any other file in etc/ (dummy-ups data files, ...) is an example.
+# Any other file at the top of etc/ belongs with the samples (the dummy-ups
+# data file that the sample ups.conf names): a server conffile too.
 for f in etc/*; do
     [ -f "$f" ] || continue
     name=${f#etc/}
     case " ${samples[*]} " in *" ${name%.sample} "*) continue ;; esac
-    put server "$f" "/usr/share/doc/$(pkgname server)/examples/$name" 0644
+    put server "$f" "/etc/nut/$name" 0640
+    server_conffiles+=("/etc/nut/$name")
 done
+# etc/examples/: other setups, as documentation in the client package (the
+# one every machine has).
+if [ -d etc/examples ]; then
+    (cd etc/examples && find . -type f) | while IFS= read -r f; do
+        put client "etc/examples/$f" "/usr/share/doc/$(pkgname client)/examples/${f#./}" 0644
+    done
+fi
 
 # manual pages from man/: NUT's split (client programs and their files in
 # the client package, the rest in the server package)

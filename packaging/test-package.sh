@@ -192,9 +192,21 @@ EOF
     }
     check "ours installed, NUT's removed, python3-nut kept, dpkg --audit clean" states
 
+    # Every file that was in /etc/nut is unchanged; the only new ones are
+    # conffiles of ours that the admin did not have.
+    same_etc() { # same_etc SNAPSHOT
+        local lost added f
+        lost=$(LC_ALL=C comm -23 "$R/../etc-before" "$1")
+        [ -z "$lost" ] || { echo "changed or gone:"; echo "$lost"; echo "now:"; cat "$1"; return 1; }
+        added=$(LC_ALL=C comm -13 "$R/../etc-before" "$1" | cut -d' ' -f1)
+        for f in $added; do
+            grep -qx "/etc/nut/${f#./}" "$R"/var/lib/dpkg/info/nut-rs-*.conffiles ||
+                { echo "new file $f is not a conffile of ours"; return 1; }
+        done
+    }
     etc_kept() {
         snapshot > "$R/../etc-after"
-        diff -u "$R/../etc-before" "$R/../etc-after" || return 1
+        same_etc "$R/../etc-after" || return 1
         ! ls -d "$R"/etc/nut/*.dpkg-* "$R"/etc/nut/.nut-rs-* 2> /dev/null
     }
     check "/etc/nut kept byte for byte (content, mode, owner), no leftovers" etc_kept
@@ -389,7 +401,7 @@ systemctl reboot --force --force" ] || { echo "hook with flag called:"; cat "$ca
     purge_nut() {
         in_root dpkg --purge nut-server nut-client || return 1
         snapshot > "$R/../etc-purged"
-        diff -u "$R/../etc-before" "$R/../etc-purged"
+        same_etc "$R/../etc-purged"
     }
     check "purging NUT's leftover packages keeps every /etc/nut file" purge_nut
     check "purging NUT's leftover packages leaves our units enabled" enabled
@@ -402,18 +414,36 @@ systemctl reboot --force --force" ] || { echo "hook with flag called:"; cat "$ca
             /tmp/debs/$cdeb /tmp/debs/$sdeb" < /dev/null || return 1
         local f g
         g=$(in_root getent group nut | cut -d: -f3)
-        for f in nut.conf upsmon.conf upssched.conf ups.conf upsd.conf upsd.users; do
-            [ "$(stat -c '%a %u:%g' "$R/etc/nut/$f")" = "640 0:$g" ] ||
-                { echo "$f: $(stat -c '%a %u:%g' "$R/etc/nut/$f")"; return 1; }
-        done
         for d in "$cdeb" "$sdeb"; do
             mkdir -p "$R/../x" && dpkg-deb -x "$R/tmp/debs/$d" "$R/../x" || return 1
         done
         for f in "$R"/../x/etc/nut/*; do
             cmp "$f" "$R/etc/nut/${f##*/}" || return 1
+            [ "$(stat -c '%a %u:%g' "$R/etc/nut/${f##*/}")" = "640 0:$g" ] ||
+                { echo "${f##*/}: $(stat -c '%a %u:%g' "$R/etc/nut/${f##*/}")"; return 1; }
         done
     }
     check "purge, then install on a machine without NUT: our samples, root:nut 0640" fresh
+
+    # The shipped samples are a working standalone setup: they must run.
+    samples_run() {
+        local sups
+        sups=$(sed -n 's/^MONITOR \([^ ]*\) .*/\1/p' "$R/etc/nut/upsmon.conf" | head -n 1)
+        [ -n "$sups" ] || { echo "no MONITOR line in the sample upsmon.conf"; return 1; }
+        local dev=${sups%@*}
+        run_unit nut-driver@.service ExecStart "$dev" || return 1
+        start_unit nut-server.service upsd || return 1
+        wait_for 20 sh -c "[ \"\$(chroot '$R' /bin/upsc '$sups' ups.status 2>/dev/null)\" = OL ]" ||
+            { echo "upsc $sups:"; in_root /bin/upsc "$sups"; cat "$R/../upsd.out"; return 1; }
+        start_unit nut-monitor.service upsmon || return 1
+        wait_for 20 sh -c "chroot '$R' /bin/upsc -c '$sups' 2>/dev/null | grep -q ." ||
+            { echo "upsmon did not log in: upsc -c $sups"; in_root /bin/upsc -c "$sups"; cat "$R/../upsmon.out"; return 1; }
+        in_root /sbin/upsmon -c stop
+        kill -TERM "$(mainpid upsd)"
+        run_unit nut-driver@.service ExecStop "$dev"
+        wait_for 15 sh -c '! pgrep -x upsd && ! pgrep -x dummy-ups && ! pgrep -x upsmon' || { pgrep -a -x 'upsd|dummy-ups|upsmon'; return 1; }
+    }
+    check "the shipped sample configuration runs as is (driver, upsd, upsmon)" samples_run
 }
 
 if [ "${1:-}" = --inner ]; then
@@ -700,6 +730,9 @@ if ! tar -C "$root" -xf "$tarball"; then
     fail "unpack chroot" "could not unpack $tarball (delete it to rebuild)"
     finish
 fi
+# minbase has no /etc/hosts; every real machine does ("localhost" in the
+# sample upsmon.conf).
+[ -e "$root/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 mkdir -p "$root/tmp/debs"
 # Plain names: apt mishandles a local .deb whose name has a "~" in it.
 cp "$client_deb" "$root/tmp/debs/nut-rs-client.deb"

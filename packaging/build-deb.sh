@@ -212,6 +212,12 @@ if [ -d etc/examples ]; then
     done
 fi
 
+# Variable and command descriptions for upsd (GET DESC, GET CMDDESC), if
+# the project writes its own: NUT's cmdvartab leaves with nut-server.
+if [ -f data/cmdvartab ]; then
+    put server data/cmdvartab /usr/share/nut/cmdvartab 0644
+fi
+
 # manual pages from man/: NUT's split (client programs and their files in
 # the client package, the rest in the server package)
 client_man=" upsc.8 upscmd.8 upsrw.8 upsmon.8 upssched.8 nut.conf.5 upsmon.conf.5 upssched.conf.5 "

@@ -178,6 +178,11 @@ EOF
     }
     must "apt-get install nut-rs-client nut-rs-server over NUT, no questions" install_ours
 
+    # Reinstalling the same version runs the upgrade path of our scripts.
+    reinstall() {
+        in_root sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall \
+            /tmp/debs/$cdeb /tmp/debs/$sdeb" < /dev/null || return 1
+    }
     states() {
         local s
         for p in nut-rs-client nut-rs-server python3-nut; do
@@ -210,6 +215,8 @@ EOF
         ! ls -d "$R"/etc/nut/*.dpkg-* "$R"/etc/nut/.nut-rs-* 2> /dev/null
     }
     check "/etc/nut kept byte for byte (content, mode, owner), no leftovers" etc_kept
+    check "reinstall (our upgrade path) asks nothing" reinstall
+    check "/etc/nut still kept after the reinstall" etc_kept
 
     ours_in_place() {
         local owner

@@ -305,7 +305,7 @@ impl Driver for DummyUps {
     }
 
     fn instcmd(&mut self, _ctx: &mut Ctx, cmd: &str, param: Option<&str>) -> CmdResult {
-        log::info!("instcmd: unknown command [{cmd}] [{}]", param.unwrap_or(""));
+        log::info!("instcmd: unknown command [{cmd}] [{}]", param.unwrap_or("(null)"));
         CmdResult::Unknown
     }
 

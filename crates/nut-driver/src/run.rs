@@ -466,6 +466,7 @@ fn event_loop<D: Driver>(
         Ok(s) => s,
         Err(e) => return fail(&DriverError::fatal(format!("socket: {e}"))),
     };
+    srv.connect_note = Some(connect_note(&ctx.config().synchronous));
     if let Some(d) = detached {
         d.ready();
     }
@@ -558,7 +559,7 @@ fn handle_line<D: Driver>(
         Ok(words) => words,
         Err(e) => {
             if let Some(c) = srv.clients.get_mut(&token) {
-                c.complain(&format!("Driver socket: unreadable line from a client: {e}"));
+                c.complain(&[format!("Parse error on sock: {e}")]);
             }
             return;
         }
@@ -569,12 +570,8 @@ fn handle_line<D: Driver>(
     let msg = match ServerMsg::parse(&words) {
         Ok(m) => m,
         Err(e) => {
-            let text = match e {
-                SockError::UnknownCommand(w) => format!("Unknown command on socket: {w}"),
-                SockError::Malformed { command, .. } => format!("Malformed {} request", command.to_ascii_uppercase()),
-            };
             if let Some(c) = srv.clients.get_mut(&token) {
-                c.complain(&text);
+                c.complain(&bad_request_lines(&words, &e));
             }
             return;
         }
@@ -639,6 +636,37 @@ fn handle_line<D: Driver>(
     }
 }
 
+/// What NUT 2.8.0 logs for a request it cannot use: a "Malformed" line
+/// when SET or INSTCMD had enough words to be recognised, then the words.
+fn bad_request_lines(words: &[String], e: &SockError) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let SockError::Malformed { command, .. } = e {
+        let cmd = command.to_ascii_uppercase();
+        let enough = match cmd.as_str() {
+            "INSTCMD" => words.len() >= 2,
+            "SET" => words.len() >= 3,
+            _ => false,
+        };
+        if enough {
+            lines.push(format!("Malformed {cmd} request"));
+        }
+    }
+    lines.push("Unknown command on socket: ".to_string());
+    for (i, w) in words.iter().enumerate() {
+        lines.push(format!("arg {i}: {w}"));
+    }
+    lines
+}
+
+/// NUT's note for each new socket client, by `synchronous` setting.
+pub fn connect_note(synchronous: &str) -> String {
+    match synchronous {
+        "auto" => "sock_connect: enabling asynchronous mode (auto)".to_string(),
+        "yes" => "sock_connect: keeping default synchronous mode".to_string(),
+        _ => "sock_connect: enabling asynchronous mode (fixed)".to_string(),
+    }
+}
+
 fn tracking_line(id: &str, result: CmdResult) -> String {
     format!("TRACKING {} {}\n", nut_proto::lexer::quote_if_needed(id), result.code())
 }
@@ -661,6 +689,23 @@ mod tests {
             list_text(&vars),
             "VALUE mode \"Specify mode instead of guessing it from port value (dummy = dummy-loop, dummy-once, repeater)\"\n"
         );
+    }
+
+    #[test]
+    fn bad_requests_are_logged_like_nut() {
+        let words = |l: &str| nut_proto::split_line(l).unwrap();
+        let log = |l: &str| {
+            let w = words(l);
+            let e = ServerMsg::parse(&w).unwrap_err();
+            bad_request_lines(&w, &e)
+        };
+        assert_eq!(log("FOO"), ["Unknown command on socket: ", "arg 0: FOO"]);
+        assert_eq!(log("SET a"), ["Unknown command on socket: ", "arg 0: SET", "arg 1: a"]);
+        assert_eq!(
+            log("INSTCMD a b c"),
+            ["Malformed INSTCMD request", "Unknown command on socket: ", "arg 0: INSTCMD", "arg 1: a", "arg 2: b", "arg 3: c"]
+        );
+        assert_eq!(connect_note("auto"), "sock_connect: enabling asynchronous mode (auto)");
     }
 
     #[test]

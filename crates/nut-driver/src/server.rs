@@ -111,8 +111,9 @@ impl Client {
     }
 
     /// Log a line this client sent that we could not use, at most a few
-    /// times a minute per client.
-    pub fn complain(&mut self, what: &str) {
+    /// times a minute per client (NUT logs every one; a client could
+    /// flood the log that way).
+    pub fn complain(&mut self, lines: &[String]) {
         let now = Instant::now();
         let fresh = self.window_start.map_or(true, |t| now.duration_since(t) >= COMPLAINT_WINDOW);
         if fresh {
@@ -125,7 +126,9 @@ impl Client {
         }
         if self.complaints < COMPLAINTS_PER_WINDOW {
             self.complaints += 1;
-            log::warn!("{what}");
+            for line in lines {
+                log::warn!("{line}");
+            }
         } else {
             self.suppressed += 1;
         }
@@ -139,6 +142,8 @@ pub struct SockServer {
     path: PathBuf,
     listener_token: Token,
     next_token: usize,
+    /// Logged for every new client (NUT's words about the socket mode).
+    pub connect_note: Option<String>,
     /// Connected clients by token.
     pub clients: HashMap<Token, Client>,
 }
@@ -157,7 +162,9 @@ pub fn bind(path: &Path, gid: Option<u32>) -> io::Result<UnixListener> {
     let listener = UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
     if let Some(gid) = gid {
-        nix::unistd::chown(path, None, Some(nix::unistd::Gid::from_raw(gid))).map_err(io::Error::from)?;
+        if let Err(e) = nix::unistd::chown(path, None, Some(nix::unistd::Gid::from_raw(gid))) {
+            log::warn!("Can't chgrp {}: {}", path.display(), e.desc());
+        }
     }
     Ok(listener)
 }
@@ -167,7 +174,14 @@ impl SockServer {
     pub fn new(listener: UnixListener, path: PathBuf, registry: &Registry, token: Token) -> io::Result<SockServer> {
         let mut listener = listener;
         registry.register(&mut listener, token, Interest::READABLE)?;
-        Ok(SockServer { listener, path, listener_token: token, next_token: FIRST_CLIENT, clients: HashMap::new() })
+        Ok(SockServer {
+            listener,
+            path,
+            listener_token: token,
+            next_token: FIRST_CLIENT,
+            connect_note: None,
+            clients: HashMap::new(),
+        })
     }
 
     /// The listener's token.
@@ -187,7 +201,9 @@ impl SockServer {
                     let token = Token(self.next_token);
                     self.next_token += 1;
                     if registry.register(&mut stream, token, Interest::READABLE).is_ok() {
-                        nut_daemon::debugx!(3, "new connection on driver socket");
+                        if let Some(note) = &self.connect_note {
+                            log::info!("{note}");
+                        }
                         self.clients.insert(token, Client::new(stream));
                     }
                 }

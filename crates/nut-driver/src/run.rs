@@ -494,9 +494,12 @@ fn event_loop<D: Driver>(
                 SIGNALS => {
                     for sig in signals.pending() {
                         match sig {
+                            // NUT 2.8.0's drivers die on SIGHUP too (no
+                            // reload before 2.8.1); we exit cleanly.
                             nut_daemon::signals::SIGTERM
                             | nut_daemon::signals::SIGINT
-                            | nut_daemon::signals::SIGQUIT => exit_signal = Some(sig),
+                            | nut_daemon::signals::SIGQUIT
+                            | nut_daemon::signals::SIGHUP => exit_signal = Some(sig),
                             other => nut_daemon::debugx!(1, "Signal {other}: ignored"),
                         }
                     }

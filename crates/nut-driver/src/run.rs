@@ -558,6 +558,9 @@ fn handle_line<D: Driver>(
     token: Token,
     line: Result<Vec<String>, String>,
 ) {
+    if srv.clients.get(&token).map_or(true, |c| c.is_done()) {
+        return;
+    }
     let words = match line {
         Ok(words) => words,
         Err(e) => {

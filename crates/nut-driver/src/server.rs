@@ -65,6 +65,12 @@ impl Client {
         }
     }
 
+    /// True once the client is being dropped (gone, stuck or logged out):
+    /// nothing more it sent is worth handling.
+    pub fn is_done(&self) -> bool {
+        self.dead || self.closing
+    }
+
     fn backlog(&self) -> usize {
         self.out.len() - self.out_pos
     }
@@ -226,6 +232,9 @@ impl SockServer {
         let mut budget = READ_BUDGET;
         client.more_input = false;
         loop {
+            if client.dead {
+                break;
+            }
             if budget == 0 {
                 client.more_input = true;
                 break;

@@ -89,6 +89,12 @@ pub trait Driver {
     /// Name, banner text and version.
     fn info(&self) -> DriverInfo;
 
+    /// Lines printed after the banner (usbhid-ups names its USB layer
+    /// there: `USB communication driver (libusb 1.0) 0.43`).
+    fn banner_extra(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Driver-specific settings (`-x name=value`, `-x flag`), for
     /// validation, `-h` and `-L`.
     fn vars(&self) -> Vec<VarSpec> {

@@ -164,9 +164,9 @@ fn parent_stdout_is_terminal() -> bool {
     })
 }
 
-fn banner(info: &DriverInfo, detached_child: bool) {
+fn banner(text: &str, detached_child: bool) {
     if !detached_child {
-        out(&format!("{}\n", info.banner()));
+        out(text);
     }
 }
 
@@ -186,13 +186,18 @@ fn fail(e: &DriverError) -> ExitCode {
 /// the process exit status.
 pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     let info = driver.info();
+    let mut banner_text = format!("{}\n", info.banner());
+    for line in driver.banner_extra() {
+        banner_text.push_str(&line);
+        banner_text.push('\n');
+    }
     let vars = driver.vars();
     let argv0 = args.first().cloned().unwrap_or_else(|| info.prog.to_string());
     let detached_child = nut_daemon::background::is_child();
     let cli = match cli::parse(&args[1.min(args.len())..]) {
         Ok(cli) => cli,
         Err(e) => {
-            banner(&info, detached_child);
+            banner(&banner_text, detached_child);
             err(&format!("{argv0}: {}\nError: unknown option -?. Try -h for help.\n", e.getopt_text()));
             return ExitCode::from(1);
         }
@@ -205,7 +210,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
         && !std::io::stdout().is_terminal();
     let banner_shown = if detached_child { parent_stdout_is_terminal() } else { !goes_to_background };
     if banner_shown {
-        banner(&info, detached_child);
+        banner(&banner_text, detached_child);
     }
     if cli.version {
         return ExitCode::SUCCESS;
@@ -220,7 +225,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     }
     if cli.section.is_none() && cli.standalone.is_none() {
         if !banner_shown {
-            banner(&info, detached_child);
+            banner(&banner_text, detached_child);
         }
         err("Error: specifying '-a id' or '-s id' is now mandatory. Try -h for help.\n");
         return ExitCode::from(1);
@@ -232,7 +237,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
             Ok(text) => Some(nut_conf::ups::parse(&text, &path).value),
             Err(e) => {
                 if !banner_shown {
-                    banner(&info, detached_child);
+                    banner(&banner_text, detached_child);
                 }
                 err(&format!("Fatal error: Can't open {}: {}\n", path.display(), strerror(&e)));
                 return ExitCode::from(1);
@@ -245,7 +250,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
         Ok(cfg) => cfg,
         Err(e) => {
             if !banner_shown {
-                banner(&info, detached_child);
+                banner(&banner_text, detached_child);
             }
             if e.on_stdout() {
                 out(&e.text());
@@ -309,7 +314,7 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     // exits before forking.
     let fail_early = |e: &DriverError| {
         if !banner_shown {
-            out(&format!("{}\n", info.banner()));
+            out(&banner_text);
         }
         fail(e)
     };

@@ -144,11 +144,21 @@ pub fn driverpath(conf: &UpsConf, own_dir: Option<&Path>, driver: &str) -> PathB
     PathBuf::from(DEFAULT_DRIVERPATH)
 }
 
+/// The debug level in force: `-D` count, at least 2 in testing mode.
+pub fn effective_debug(cli: &Cli) -> u8 {
+    if cli.testing {
+        cli.debug.max(2)
+    } else {
+        cli.debug
+    }
+}
+
 /// The argument list for starting or shutting down one driver.
 pub fn driver_args(cli: &Cli, section: &UpsSection, shutdown: bool) -> Vec<String> {
     let mut args = Vec::new();
-    if cli.pass_debug && cli.debug > 0 {
-        args.push(format!("-{}", "D".repeat(usize::from(cli.debug))));
+    let debug = effective_debug(cli);
+    if cli.pass_debug && debug > 0 {
+        args.push(format!("-{}", "D".repeat(usize::from(debug))));
     }
     args.push("-a".to_string());
     args.push(section.name.clone());
@@ -382,7 +392,7 @@ pub fn run(args: Vec<String>) -> ExitCode {
         print!("{}", help_text(&argv0));
         return ExitCode::SUCCESS;
     }
-    let debug = if cli.testing { cli.debug.max(2) } else { cli.debug };
+    let debug = effective_debug(&cli);
     nut_daemon::log::init("upsdrvctl", LogOptions { debug_flags: debug, foreground: true });
     if cli.testing {
         println!("*** Testing mode: not calling exec/kill");
@@ -489,6 +499,8 @@ mod tests {
         let cli = parse_cli(&["-DD", "-d", "-u", "nut", "-r", "/x", "start"]).unwrap();
         assert_eq!(driver_args(&cli, &c.sections[0], false), ["-DD", "-a", "u", "-r", "/x", "-u", "nut"]);
         assert_eq!(driver_args(&cli, &c.sections[0], true).last().map(String::as_str), Some("-k"));
+        let cli = parse_cli(&["-t", "-d", "start"]).unwrap();
+        assert_eq!(driver_args(&cli, &c.sections[0], false)[0], "-DD", "testing mode implies -DD");
     }
 
     #[test]

@@ -136,10 +136,10 @@ pub fn load_descriptions(datapath: &Path) -> Descriptions {
             return Descriptions::default();
         }
     };
-    // nut-conf's cmdvartab loader has not landed yet; until it does the
-    // descriptions stay empty (clients get "Description unavailable").
-    let _ = text;
-    Descriptions::default()
+    let parsed = nut_conf::cmdvartab::parse(&text, &path);
+    log_diagnostics(&parsed.diagnostics);
+    let tab = parsed.value;
+    Descriptions { vars: tab.vars.into_iter().collect(), cmds: tab.cmds.into_iter().collect() }
 }
 
 /// Load everything but upsd.conf's LISTEN handling.

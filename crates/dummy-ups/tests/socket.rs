@@ -404,3 +404,45 @@ fn dump_flag_prints_the_table() {
         assert_eq!(text, String::from_utf8_lossy(&nut.stdout));
     }
 }
+
+#[test]
+fn second_instance_replaces_the_first() {
+    let sb = Sandbox::new("dup");
+    sb.setup(&corpus("nut-main-data/epdu-managed.dev"), "");
+    let mut first = sb.start(OURS);
+    let pidfile = sb.state().join("dummy-ups-t.pid");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !pidfile.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = sb
+        .command(OURS, &["-a", "t", "-F"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut second = Driver { child: second, sock: first.sock.clone() };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = first.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "first instance still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "first instance exits cleanly on SIGTERM");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let pid = std::fs::read_to_string(&pidfile).ok().and_then(|t| t.trim().parse::<u32>().ok());
+        if pid == Some(second.child.id()) && second.sock.exists() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "second instance never took over");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(dump(&second).ends_with("DUMPDONE\n"));
+    second.terminate();
+    let mut err = String::new();
+    second.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("Duplicate driver instance detected (PID file "), "{err}");
+}

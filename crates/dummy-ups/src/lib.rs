@@ -282,7 +282,8 @@ impl Driver for DummyUps {
     fn init(&mut self, ctx: &mut Ctx) -> Result<(), DriverError> {
         ctx.setinfo("driver.parameter.mode", self.mode.published());
         if let Some(rep) = self.repeater.as_mut() {
-            rep.update(ctx);
+            rep.first_update(ctx)?;
+            ctx.addcmd("load.off");
             return Ok(());
         }
         for (var, value) in [("ups.mfr", "Dummy Manufacturer"), ("ups.model", "Dummy UPS"), ("ups.status", "OL")] {

@@ -36,6 +36,16 @@ impl Repeater {
         Ok(c)
     }
 
+    /// The first poll, at start-up: a failure is fatal, as in NUT.
+    pub fn first_update(&mut self, ctx: &mut Ctx) -> Result<(), DriverError> {
+        let Some(client) = self.client.as_mut() else {
+            return Err(DriverError::fatal("Error: not connected"));
+        };
+        let vars = client.list_vars(&self.ups).map_err(|e| DriverError::fatal(format!("Error: {e}")))?;
+        mirror(ctx, vars);
+        Ok(())
+    }
+
     /// Mirror the remote variables once.
     pub fn update(&mut self, ctx: &mut Ctx) {
         if self.client.is_none() {
@@ -49,18 +59,20 @@ impl Repeater {
         }
         let Some(client) = self.client.as_mut() else { return };
         match client.list_vars(&self.ups) {
-            Ok(vars) => {
-                for (var, value) in vars {
-                    if var.starts_with("driver.") {
-                        continue;
-                    }
-                    crate::set_with_flags(ctx, &var, &value);
-                }
-            }
+            Ok(vars) => mirror(ctx, vars),
             Err(e) => {
                 log::warn!("repeater: polling {}@{} failed: {e}", self.ups, self.spec.host);
                 self.client = None;
             }
+        }
+    }
+}
+
+/// Copy every variable but the remote driver's own (`driver.*`).
+fn mirror(ctx: &mut Ctx, vars: Vec<(String, String)>) {
+    for (var, value) in vars {
+        if !var.starts_with("driver.") {
+            crate::set_with_flags(ctx, &var, &value);
         }
     }
 }

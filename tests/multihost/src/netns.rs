@@ -85,6 +85,16 @@ fn fail_loudly(what: &str, err: &str) -> ! {
     )
 }
 
+/// What every host needs besides namespaces: `unshare` (util-linux), to give
+/// NUT's upsmon a private /run/nut.
+fn preflight() {
+    match Command::new("unshare").arg("--version").output() {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => fail_loudly("run `unshare --version`", &String::from_utf8_lossy(&o.stderr)),
+        Err(e) => fail_loudly("run `unshare`", &e.to_string()),
+    }
+}
+
 /// One network namespace, deleted on drop.
 pub struct Netns {
     name: String,
@@ -144,7 +154,10 @@ impl Lan {
     /// Create `names.len()` namespaces (the first is the primary, holding the
     /// bridge). Fails the test loudly if namespaces cannot be made.
     pub fn create(names: &[&str]) -> Lan {
-        STALE_SWEEP.call_once(sweep_stale);
+        STALE_SWEEP.call_once(|| {
+            preflight();
+            sweep_stale();
+        });
         let n = NEXT_LAN.fetch_add(1, Ordering::SeqCst);
         let tag = format!("{NS_PREFIX}{}-{n}", std::process::id());
         let subnet = (n % 250 + 1) as u8;

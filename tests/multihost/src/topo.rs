@@ -17,6 +17,8 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
@@ -25,7 +27,7 @@ use nix::sys::signal::Signal;
 use nut_testkit::{Impl, ProcId, Program, Sandbox};
 
 use crate::mono_ns;
-use crate::netns::Lan;
+use crate::netns::{in_netns, Lan};
 use crate::results::{read_notes, read_shutdowns, HostOutcome, Mark, Note, Outcome, Role};
 use crate::wire::{numlogins, query, var_value};
 
@@ -131,7 +133,8 @@ struct Host {
 
 /// A running topology. See the module docs.
 pub struct Topology {
-    // Field order is drop order: processes first, then the namespaces.
+    // Field order is drop order: connections and processes first, then the namespaces.
+    held: Vec<TcpStream>,
     hosts: Vec<Host>,
     lan: Lan,
     pub spec: TopoSpec,
@@ -182,6 +185,7 @@ impl Topology {
             hosts.push(Host { name: name.clone(), role, upsmon, sb: Sandbox::new(), mon: None, upsd: None });
         }
         let mut topo = Topology {
+            held: Vec::new(),
             hosts,
             lan,
             spec,
@@ -493,6 +497,34 @@ impl Topology {
         let _ = self.hosts[0].sb.exited(id);
     }
 
+    /// From inside host `from`, log in to `ups` on the primary's upsd as the
+    /// secondary user and stay connected without ever logging out: a
+    /// secondary the primary has to wait HOSTSYNC for.
+    pub fn hold_login(&mut self, from: &str, ups: &str) {
+        self.mark(&format!("raw LOGIN {ups} from {from}, never logs out"));
+        let to = SocketAddr::from((self.lan.addr(0), PORT));
+        let ups = ups.to_string();
+        let r = in_netns(&self.ns(self.index(from)), move || -> Result<TcpStream, String> {
+            let s = TcpStream::connect_timeout(&to, Duration::from_secs(2)).map_err(|e| format!("connect {to}: {e}"))?;
+            s.set_read_timeout(Some(Duration::from_secs(3))).map_err(|e| e.to_string())?;
+            let mut reader = BufReader::new(s.try_clone().map_err(|e| e.to_string())?);
+            let mut w = s.try_clone().map_err(|e| e.to_string())?;
+            for req in ["USERNAME sec".to_string(), "PASSWORD pass".to_string(), format!("LOGIN {ups}")] {
+                w.write_all(format!("{req}\n").as_bytes()).map_err(|e| e.to_string())?;
+                let mut line = String::new();
+                reader.read_line(&mut line).map_err(|e| e.to_string())?;
+                if !line.starts_with("OK") {
+                    return Err(format!("{req} -> {line:?}"));
+                }
+            }
+            Ok(s)
+        });
+        match r {
+            Ok(Ok(s)) => self.held.push(s),
+            Ok(Err(e)) | Err(e) => self.fail(&format!("raw login from {from}: {e}")),
+        }
+    }
+
     /// SIGSTOP a host's upsmon: it stays logged in and never answers.
     pub fn freeze_upsmon(&mut self, name: &str) {
         self.mark(&format!("{name} upsmon stopped"));
@@ -527,13 +559,15 @@ impl Topology {
     /// Waits `settle` first, so late notifier processes finish writing.
     pub fn finish(mut self, settle: Duration) -> Outcome {
         std::thread::sleep(settle);
+        // Read before stopping anything: a SIGSTOPped upsmon woken up to be
+        // stopped would still act on what it missed.
+        let notes = read_notes(&self.notes_path());
+        let shutdowns = read_shutdowns(&self.shutdowns_path());
         for h in self.hosts.iter_mut() {
             if let Some(id) = h.mon {
                 h.sb.stop(id);
             }
         }
-        let notes = read_notes(&self.notes_path());
-        let shutdowns = read_shutdowns(&self.shutdowns_path());
         let hosts = self
             .hosts
             .iter()

@@ -446,3 +446,43 @@ fn second_instance_replaces_the_first() {
     second.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert!(err.contains("Duplicate driver instance detected (PID file "), "{err}");
 }
+
+#[test]
+fn repeater_mirrors_a_remote_ups_like_nut() {
+    const UPSD: &str = "/lib/nut/upsd";
+    if !Path::new(UPSD).exists() {
+        eprintln!("skipping: no NUT upsd to repeat from");
+        return;
+    }
+    let sb = Sandbox::new("rep");
+    sb.setup(&corpus("nut-main-data/epdu-managed.dev"), "");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::fs::write(sb.etc().join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\n")).unwrap();
+    std::fs::write(sb.etc().join("upsd.users"), "").unwrap();
+    sb.give_to_nut();
+    let _source = sb.start(OURS);
+    let mut upsd = sb.command(UPSD, &["-F"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "upsd did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let spec = format!("port=t@127.0.0.1:{port}");
+    let run = |bin: &str| {
+        let out = sb.command(bin, &["-s", "rep", "-x", &spec, "-d", "1"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{bin}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let ours = run(OURS);
+    assert!(ours.contains("\ndriver.parameter.mode: repeater\n"), "{ours}");
+    assert!(ours.contains("\noutlet.4.realpower: 28.00\n"));
+    if nut_available() {
+        assert_eq!(ours, run(NUT));
+    }
+    let bad = sb.command(OURS, &["-s", "rep", "-x", &format!("port=nosuch@127.0.0.1:{port}"), "-F"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Error: Unknown UPS"));
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(upsd.id() as i32), nix::sys::signal::Signal::SIGTERM);
+    let _ = upsd.wait();
+}

@@ -926,3 +926,243 @@ pub fn c_atoi(s: &str) -> i64 {
         n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct AllowAll;
+    impl UserDb for AllowAll {
+        fn allows(&self, user: &str, password: &str, _: Permission<'_>) -> bool {
+            user == "u" && password == "p"
+        }
+    }
+
+    fn server(now: Instant) -> Server {
+        let ups = vec![
+            UpsConfig { name: "ups".into(), driver: "dummy-ups".into(), desc: None },
+            UpsConfig { name: "b".into(), driver: "dummy-ups".into(), desc: Some("B \"x\"".into()) },
+        ];
+        Server::new(Settings::default(), ups, Box::new(AllowAll), Descriptions::default(), IdGen::new(1), now)
+    }
+
+    fn ask(s: &mut Server, c: ClientId, line: &str, now: Instant) -> String {
+        let words = nut_proto::lexer::split_line(line).unwrap();
+        s.handle_client_line(c, &words, now)
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::Send { data, .. } => Some(data),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn feed(s: &mut Server, ups: &str, text: &str, now: Instant) -> Vec<Action> {
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let words = nut_proto::lexer::split_line(line).unwrap();
+            out.extend(s.handle_driver_line(ups, &words, now));
+        }
+        out
+    }
+
+    fn logs(actions: &[Action]) -> Vec<String> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Log { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn connected(t0: Instant) -> Server {
+        let mut s = server(t0);
+        s.client_connected(1, "127.0.0.1", t0);
+        let acts = s.driver_connected("ups", t0);
+        assert!(acts.contains(&Action::SendDriver { ups: "ups".into(), data: "DUMPALL\n".into() }));
+        assert_eq!(logs(&acts), ["Connected to UPS [ups]: dummy-ups-ups"]);
+        s
+    }
+
+    #[test]
+    fn availability_errors_come_in_nut_order() {
+        let t0 = Instant::now();
+        let mut s = server(t0);
+        s.client_connected(1, "127.0.0.1", t0);
+        let table: &[(&str, &str)] = &[
+            ("GET VAR nosuch ups.status", "ERR UNKNOWN-UPS\n"),
+            ("GET VAR ups ups.status", "ERR DRIVER-NOT-CONNECTED\n"),
+            ("GET NUMLOGINS ups", "ERR DRIVER-NOT-CONNECTED\n"),
+            ("LIST VAR ups", "ERR DRIVER-NOT-CONNECTED\n"),
+            ("LIST CLIENT ups", "BEGIN LIST CLIENT ups\nEND LIST CLIENT ups\n"),
+            ("GET UPSDESC b", "UPSDESC b \"B \\\"x\\\"\"\n"),
+            ("LIST UPS", "BEGIN LIST UPS\nUPS ups \"Description unavailable\"\nUPS b \"B \\\"x\\\"\"\nEND LIST UPS\n"),
+            ("GET VAR nosuch server.version", "VAR nosuch server.version \"2.8.0\"\n"),
+        ];
+        for (req, want) in table {
+            assert_eq!(ask(&mut s, 1, req, t0), *want, "{req}");
+        }
+    }
+
+    #[test]
+    fn wait_status_until_the_dump_then_values() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0), "VAR ups ups.status \"WAIT\"\n");
+        feed(&mut s, "ups", "SETINFO ups.status \"OL\"\nDATAOK\nDUMPDONE", t0);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0), "VAR ups ups.status \"OL\"\n");
+    }
+
+    #[test]
+    fn silence_brings_ping_then_stale_then_recovery() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        feed(&mut s, "ups", "SETINFO ups.status \"OL\"\nDATAOK\nDUMPDONE", t0);
+        let acts = s.tick(t0 + Duration::from_secs(6));
+        assert!(acts.contains(&Action::SendDriver { ups: "ups".into(), data: "PING\n".into() }));
+        // No second ping within MAXAGE/3 of the first.
+        let acts = s.tick(t0 + Duration::from_secs(8));
+        assert!(!acts.iter().any(|a| matches!(a, Action::SendDriver { .. })));
+        let acts = s.tick(t0 + Duration::from_secs(16));
+        assert_eq!(logs(&acts), ["Data for UPS [ups] is stale - check driver"]);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0 + Duration::from_secs(16)), "ERR DATA-STALE\n");
+        let acts = feed(&mut s, "ups", "PONG", t0 + Duration::from_secs(17));
+        assert_eq!(logs(&acts), ["UPS [ups] data is no longer stale"]);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0 + Duration::from_secs(17)), "VAR ups ups.status \"OL\"\n");
+    }
+
+    #[test]
+    fn datastale_counts_only_after_dumpdone() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        feed(&mut s, "ups", "DATASTALE\nSETINFO ups.status \"OB\"", t0);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0), "VAR ups ups.status \"OB\"\n");
+        feed(&mut s, "ups", "DUMPDONE", t0);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0), "ERR DATA-STALE\n");
+        feed(&mut s, "ups", "DATAOK", t0);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0), "VAR ups ups.status \"OB\"\n");
+    }
+
+    #[test]
+    fn driver_loss_means_driver_not_connected_and_fsd_survives() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        feed(&mut s, "ups", "SETINFO ups.status \"OL\"\nDUMPDONE", t0);
+        ask(&mut s, 1, "USERNAME u", t0);
+        ask(&mut s, 1, "PASSWORD p", t0);
+        assert_eq!(ask(&mut s, 1, "FSD UPS", t0), "OK FSD-SET\n");
+        s.driver_disconnected("ups");
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0), "ERR DRIVER-NOT-CONNECTED\n");
+        assert_eq!(ask(&mut s, 1, "SET VAR ups ups.status x", t0), "ERR DRIVER-NOT-CONNECTED\n");
+        s.driver_connected("ups", t0);
+        feed(&mut s, "ups", "SETINFO ups.status \"OB\"\nDUMPDONE", t0);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0), "VAR ups ups.status \"FSD OB\"\n");
+    }
+
+    #[test]
+    fn garbage_from_a_driver_is_logged_rate_limited_and_kept() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        assert_eq!(logs(&feed(&mut s, "ups", "FROBNICATE x", t0)).len(), 1);
+        assert!(logs(&feed(&mut s, "ups", "FROBNICATE x\nSETINFO", t0 + Duration::from_secs(5))).is_empty());
+        assert_eq!(logs(&feed(&mut s, "ups", "FROB", t0 + Duration::from_secs(61))).len(), 1);
+        feed(&mut s, "ups", "SETINFO ups.status \"OL\"\nDUMPDONE", t0);
+        assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0), "VAR ups ups.status \"OL\"\n");
+    }
+
+    #[test]
+    fn idle_clients_are_closed_after_60_seconds() {
+        let t0 = Instant::now();
+        let mut s = server(t0);
+        s.client_connected(1, "127.0.0.1", t0);
+        s.client_connected(2, "::1", t0);
+        ask(&mut s, 2, "", t0 + Duration::from_secs(30));
+        assert!(!s.tick(t0 + Duration::from_secs(60)).contains(&Action::Close { client: 1 }));
+        let acts = s.tick(t0 + Duration::from_secs(61));
+        assert!(acts.contains(&Action::Close { client: 1 }));
+        assert!(!acts.contains(&Action::Close { client: 2 }));
+        assert_eq!(ask(&mut s, 1, "VER", t0), "", "a closing client gets nothing more");
+    }
+
+    #[test]
+    fn numlogins_and_list_client_follow_logins_and_disconnects() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        feed(&mut s, "ups", "SETINFO ups.status \"OL\"\nDUMPDONE", t0);
+        s.client_connected(2, "::1", t0);
+        for c in [1, 2] {
+            ask(&mut s, c, "USERNAME u", t0);
+            ask(&mut s, c, "PASSWORD p", t0);
+            assert_eq!(ask(&mut s, c, "LOGIN Ups", t0), "OK\n");
+        }
+        assert_eq!(ask(&mut s, 1, "GET NUMLOGINS UPS", t0), "NUMLOGINS UPS 2\n");
+        assert_eq!(
+            ask(&mut s, 1, "LIST CLIENT Ups", t0),
+            "BEGIN LIST CLIENT Ups\nCLIENT ups ::1\nCLIENT ups 127.0.0.1\nEND LIST CLIENT Ups\n"
+        );
+        s.client_gone(2);
+        assert_eq!(ask(&mut s, 1, "GET NUMLOGINS ups", t0), "NUMLOGINS ups 1\n");
+        let acts = s.handle_client_line(1, &["LOGOUT"], t0);
+        assert_eq!(logs(&acts), ["User u@127.0.0.1 logged out from UPS [ups]"]);
+        assert!(acts.contains(&Action::Close { client: 1 }));
+        s.client_gone(1);
+        assert_eq!(s.ups("ups").map(|u| u.numlogins), Some(0));
+    }
+
+    #[test]
+    fn tracking_ids_are_uuid4_upper_case_and_purged() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        feed(&mut s, "ups", "SETINFO ups.load \"1\"\nSETFLAGS ups.load RW\nADDCMD load.off\nDUMPDONE", t0);
+        for l in ["USERNAME u", "PASSWORD p", "SET TRACKING ON"] {
+            ask(&mut s, 1, l, t0);
+        }
+        let acts = s.handle_client_line(1, &["SET", "VAR", "ups", "ups.load", "5"], t0);
+        let Some(Action::Send { data, .. }) = acts.first() else { panic!("{acts:?}") };
+        let id = data.strip_prefix("OK TRACKING ").unwrap().trim_end().to_string();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert!(matches!(&id[19..20], "8" | "9" | "A" | "B"));
+        assert_eq!(id, id.to_ascii_uppercase());
+        let fwd = format!("SET ups.load \"5\" TRACKING {id}\n");
+        assert!(acts.contains(&Action::SendDriver { ups: "ups".into(), data: fwd }));
+        assert_eq!(ask(&mut s, 1, &format!("GET TRACKING {id}"), t0), "PENDING\n");
+        feed(&mut s, "ups", &format!("TRACKING {id} 3"), t0);
+        assert_eq!(ask(&mut s, 1, &format!("GET TRACKING {id}"), t0), "ERR FAILED\n");
+        let later = t0 + Duration::from_secs(3601);
+        s.tick(later);
+        s.client_connected(5, "127.0.0.1", later);
+        for l in ["USERNAME u", "PASSWORD p", "SET TRACKING ON"] {
+            ask(&mut s, 5, l, later);
+        }
+        assert_eq!(ask(&mut s, 5, &format!("GET TRACKING {id}"), later), "ERR UNKNOWN\n");
+    }
+
+    #[test]
+    fn reload_keeps_fsd_and_kicks_logins_of_removed_ups() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        feed(&mut s, "ups", "SETINFO ups.status \"OL\"\nDUMPDONE", t0);
+        for l in ["USERNAME u", "PASSWORD p", "LOGIN ups", "FSD ups"] {
+            ask(&mut s, 1, l, t0);
+        }
+        s.client_connected(2, "127.0.0.1", t0);
+        let keep = vec![UpsConfig { name: "ups".into(), driver: "dummy-ups".into(), desc: Some("new".into()) }];
+        let acts = s.reconfigure(Settings::default(), keep, Box::new(AllowAll), Descriptions::default(), t0);
+        assert!(acts.contains(&Action::DropDriver { ups: "b".into() }));
+        assert_eq!(ask(&mut s, 2, "GET VAR ups ups.status", t0), "VAR ups ups.status \"FSD OL\"\n");
+        assert_eq!(ask(&mut s, 2, "GET UPSDESC ups", t0), "UPSDESC ups \"new\"\n");
+        let acts = s.reconfigure(Settings::default(), vec![], Box::new(AllowAll), Descriptions::default(), t0);
+        assert!(acts.contains(&Action::Close { client: 1 }));
+        assert!(!acts.contains(&Action::Close { client: 2 }));
+        assert_eq!(ask(&mut s, 2, "GET VAR ups ups.status", t0), "ERR UNKNOWN-UPS\n");
+    }
+
+    #[test]
+    fn atoi_matches_c() {
+        for (s, n) in [("12", 12), (" -3x", -3), ("x", 0), ("+7", 7), ("", 0)] {
+            assert_eq!(c_atoi(s), n, "{s:?}");
+        }
+    }
+}

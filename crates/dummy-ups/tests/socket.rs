@@ -339,21 +339,41 @@ fn garbage_and_stuck_clients_do_not_hurt_others() {
     drop(stuck);
 }
 
+/// Start in the background as upsdrvctl would; returns the daemon's pid.
+fn start_background(sb: &Sandbox) -> i32 {
+    let out = sb.command(OURS, &["-a", "t"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(sb.state().join("dummy-ups-t").exists(), "socket exists once the starter returns");
+    std::fs::read_to_string(sb.state().join("dummy-ups-t.pid")).unwrap().trim().parse().unwrap()
+}
+
+fn wait_gone(pid: i32) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+        assert!(Instant::now() < deadline, "pid {pid} still alive");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn sigterm_removes_socket_and_pid_file() {
     let sb = Sandbox::new("term");
     sb.setup(&corpus("nut-main-data/epdu-managed.dev"), "");
-    let mut d = sb.start(OURS);
-    let pidfile = sb.state().join("dummy-ups-t.pid");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !pidfile.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let pid: u32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
-    assert_eq!(pid, d.child.id());
-    d.terminate();
-    assert!(!d.sock.exists());
-    assert!(!pidfile.exists());
+    let pid = start_background(&sb);
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM);
+    wait_gone(pid);
+    assert!(!sb.state().join("dummy-ups-t").exists());
+    assert!(!sb.state().join("dummy-ups-t.pid").exists());
+}
+
+#[test]
+fn foreground_writes_no_pid_file() {
+    let sb = Sandbox::new("fg");
+    sb.setup(&corpus("nut-main-data/epdu-managed.dev"), "");
+    let d = sb.start(OURS);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(d.sock.exists());
+    assert!(!sb.state().join("dummy-ups-t.pid").exists(), "NUT 2.8.0 writes none with -F");
 }
 
 fn cli(sb: &Sandbox, bin: &str, args: &[&str]) -> Output {
@@ -409,42 +429,21 @@ fn dump_flag_prints_the_table() {
 fn second_instance_replaces_the_first() {
     let sb = Sandbox::new("dup");
     sb.setup(&corpus("nut-main-data/epdu-managed.dev"), "");
-    let mut first = sb.start(OURS);
-    let pidfile = sb.state().join("dummy-ups-t.pid");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !pidfile.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let second = sb
-        .command(OURS, &["-a", "t", "-F"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut second = Driver { child: second, sock: first.sock.clone() };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = first.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "first instance still running");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "first instance exits cleanly on SIGTERM");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let pid = std::fs::read_to_string(&pidfile).ok().and_then(|t| t.trim().parse::<u32>().ok());
-        if pid == Some(second.child.id()) && second.sock.exists() {
-            break;
-        }
-        assert!(Instant::now() < deadline, "second instance never took over");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(dump(&second).ends_with("DUMPDONE\n"));
-    second.terminate();
-    let mut err = String::new();
-    second.child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let first = start_background(&sb);
+    let out = sb.command(OURS, &["-a", "t"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("Duplicate driver instance detected (PID file "), "{err}");
+    wait_gone(first);
+    let second: i32 =
+        std::fs::read_to_string(sb.state().join("dummy-ups-t.pid")).unwrap().trim().parse().unwrap();
+    assert_ne!(first, second);
+    let mut s = UnixStream::connect(sb.state().join("dummy-ups-t")).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"PING\n").unwrap();
+    assert_eq!(read_until(&mut s, "PONG\n"), "PONG\n");
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(second), nix::sys::signal::Signal::SIGTERM);
+    wait_gone(second);
 }
 
 #[test]

@@ -347,11 +347,16 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
             )));
         }
     };
-    let pidfile = match nut_daemon::pidfile::write(&pidpath) {
-        Ok(p) => Some(p),
-        Err(e) => {
-            log::warn!("writepid: fopen {}: {e}", pidpath.display());
-            None
+    // NUT 2.8.0 writes the pid file only when it goes to the background.
+    let pidfile = if detached.is_none() {
+        None
+    } else {
+        match nut_daemon::pidfile::write(&pidpath) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                log::warn!("writepid: fopen {}: {}", pidpath.display(), strerror(&e));
+                None
+            }
         }
     };
     let code = event_loop(&mut driver, &mut ctx, listener, sockpath, detached);

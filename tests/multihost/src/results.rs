@@ -78,6 +78,10 @@ pub struct HostOutcome {
     pub notes: Vec<Note>,
     /// Every SHUTDOWNCMD run (one expected at most).
     pub shutdowns: Vec<u64>,
+    /// Content of the POWERDOWNFLAG file, if upsmon wrote it.
+    pub flag: Option<String>,
+    /// Lines upsmon sent to `wall`.
+    pub walls: Vec<String>,
     /// Tail of the upsmon's stdout/stderr, for failure messages.
     pub log: String,
 }
@@ -177,6 +181,8 @@ impl Outcome {
             }
             out.push('\n');
         }
+        let _ = writeln!(out, "wall: {:?}", h.walls);
+        let _ = writeln!(out, "POWERDOWNFLAG: {:?}", h.flag);
         let _ = writeln!(out, "SHUTDOWNCMD runs: {}", h.shutdowns.len());
         out
     }
@@ -207,6 +213,9 @@ impl Outcome {
     pub fn report(&self) -> String {
         let mut out = self.timeline();
         for h in &self.hosts {
+            let _ = write!(out, "--- {} ({} upsmon, {:?}) per phase:\n{}", h.name, h.upsmon, h.role, self.behaviour(&h.name));
+        }
+        for h in &self.hosts {
             let _ = writeln!(out, "--- {} upsmon ({}, {:?}) log:\n{}", h.name, h.upsmon, h.role, h.log);
         }
         out
@@ -234,6 +243,8 @@ mod tests {
                 upsmon: Impl::Nut,
                 notes: vec![note(11, "ONBATT"), note(21, "SHUTDOWN"), note(22, "FSD"), note(23, "LOWBATT")],
                 shutdowns: vec![30],
+                walls: vec!["Executing automatic power-fail shutdown".into()],
+                flag: None,
                 log: String::new(),
             }],
         };
@@ -241,6 +252,8 @@ mod tests {
             o.behaviour("h"),
             "[start]\n[OB] ONBATT ups@HOST \"m HOST\";\n\
              [LB] LOWBATT ups@HOST \"m HOST\"; FSD ups@HOST \"m HOST\"; SHUTDOWN ups@HOST \"m HOST\";\n\
+             wall: [\"Executing automatic power-fail shutdown\"]\n\
+             POWERDOWNFLAG: None\n\
              SHUTDOWNCMD runs: 1\n"
         );
     }

@@ -262,6 +262,10 @@ impl Topology {
             &format!("#!/bin/sh\nexec {stamp} {res}/notes {name} \"$NOTIFYTYPE\" \"${{UPSNAME:--}}\" \"$1\"\n"),
         );
         write_exec(&root.join("shutdown.sh"), &format!("#!/bin/sh\nexec {stamp} {res}/shutdowns {name}\n"));
+        // upsmon runs `wall` from PATH: catch it here instead of writing on
+        // every terminal of the machine
+        fs::create_dir_all(root.join("bin")).expect("mkdir bin");
+        write_exec(&root.join("bin/wall"), &format!("#!/bin/sh\ncat >> {}/wall.log\n", root.display()));
         let (user, role) = match h.role {
             Role::Primary => ("mon", "primary"),
             Role::Secondary => ("sec", "secondary"),
@@ -346,6 +350,8 @@ impl Topology {
         };
         let run = self.hosts[i].sb.run();
         cmd.env("NUT_PIDPATH", run);
+        let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+        cmd.env("PATH", format!("{}/bin:{path}", self.hosts[i].sb.root().display()));
         let label = format!("upsmon-{imp}-{}", self.hosts[i].name);
         let id = self.hosts[i].sb.spawn(&label, cmd);
         self.hosts[i].mon = Some(id);
@@ -454,7 +460,7 @@ impl Topology {
     pub fn wait_notes(&self, kind: &str, ups: Option<&str>, hosts: &[&str]) {
         let since = self.marks.last().map_or(self.start, |m| m.at);
         let want = |n: &Note, h: &str| {
-            n.host == h && n.kind == kind && n.at >= since && ups.map_or(true, |u| n.ups.starts_with(&format!("{u}@")))
+            n.host == h && n.kind == kind && n.at >= since && ups.iter().all(|u| n.ups.starts_with(&format!("{u}@")))
         };
         let r = wait_until(&format!("{kind} notifications on {hosts:?}"), WAIT_LIMIT, || {
             let notes = self.notes();
@@ -577,6 +583,13 @@ impl Topology {
                 upsmon: h.upsmon,
                 notes: notes.iter().filter(|n| n.host == h.name).cloned().collect(),
                 shutdowns: shutdowns.iter().filter(|s| s.0 == h.name).map(|s| s.1).collect(),
+                flag: fs::read_to_string(h.sb.root().join("killpower")).ok(),
+                walls: fs::read_to_string(h.sb.root().join("wall.log"))
+                    .unwrap_or_default()
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 log: h.mon.map(|id| h.sb.proc_logs(id)).unwrap_or_default(),
             })
             .collect();

@@ -121,7 +121,7 @@ fn secs(ns: u64) -> f64 {
     ns as f64 / 1e9
 }
 
-/// 1. Power cut ending in OB LB: the secondaries shut down on the FSD the
+/// Scenario 1: power cut ending in OB LB: the secondaries shut down on the FSD the
 /// primary sets, and the primary once they have logged out, well before
 /// HOSTSYNC would have expired.
 #[test]
@@ -149,7 +149,7 @@ fn s1_power_cut_secondaries_first() {
     compare_roles(&a, &b);
 }
 
-/// 2. A short glitch (OB, then OL before LB): no shutdown anywhere; every
+/// Scenario 2: a short glitch (OB, then OL before LB): no shutdown anywhere; every
 /// host reports ONBATT then ONLINE.
 #[test]
 fn s2_short_glitch_no_shutdown() {
@@ -170,7 +170,7 @@ fn s2_short_glitch_no_shutdown() {
     compare_roles(&a, &b);
 }
 
-/// 3. `upsmon -c fsd` on the primary while on line power: the secondaries
+/// Scenario 3: `upsmon -c fsd` on the primary while on line power: the secondaries
 /// shut down, then the primary.
 #[test]
 fn s3_user_fsd_on_primary() {
@@ -184,7 +184,7 @@ fn s3_user_fsd_on_primary() {
     compare_roles(&a, &b);
 }
 
-/// 4. The primary's upsd dies while on line power: no shutdown anywhere;
+/// Scenario 4: the primary's upsd dies while on line power: no shutdown anywhere;
 /// COMMBAD at once, NOCOMM after NOCOMMWARNTIME, on every host.
 #[test]
 fn s4_upsd_dies_on_line_power() {
@@ -202,7 +202,7 @@ fn s4_upsd_dies_on_line_power() {
     compare_roles(&a, &b);
 }
 
-/// 5. The primary's upsd dies while on battery: last seen OB and now
+/// Scenario 5: the primary's upsd dies while on battery: last seen OB and now
 /// unreachable for DEADTIME counts as OB LB, so the secondaries shut down
 /// (after HOSTSYNC, as the primary cannot set FSD); the primary decides as
 /// NUT's primary does.
@@ -224,7 +224,7 @@ fn s5_upsd_dies_on_battery() {
     compare_roles(&a, &b);
 }
 
-/// 6a. A secondary that never logs out (its upsmon SIGSTOPped, so it stays
+/// Scenario 6a: a secondary that never logs out (its upsmon SIGSTOPped, so it stays
 /// logged in): the primary waits HOSTSYNC, then shuts down anyway; the other
 /// secondary shuts down before it.
 #[test]
@@ -264,7 +264,7 @@ fn assert_primary_waited_hostsync(o: &Outcome, a: &Outcome, b: &Outcome) {
     );
 }
 
-/// 6b. A raw TCP client on a secondary's namespace LOGINs and stays: both
+/// Scenario 6b: a raw TCP client on a secondary's namespace LOGINs and stays: both
 /// real secondaries shut down on FSD, and the primary still waits for
 /// HOSTSYNC, as one login too many remains.
 #[test]
@@ -290,7 +290,7 @@ fn two_ups_power_fail(t: &mut Topology) {
     t.wait_notes("LOWBATT", Some("ups1"), ALL);
 }
 
-/// 7a. MINSUPPLIES 2, two UPSes of power value 1 on the primary's upsd, one
+/// Scenario 7a: mINSUPPLIES 2, two UPSes of power value 1 on the primary's upsd, one
 /// goes OB LB: every host shuts down, secondaries first.
 #[test]
 fn s7a_minsupplies_2_one_of_two_fails() {
@@ -305,7 +305,7 @@ fn s7a_minsupplies_2_one_of_two_fails() {
     compare_roles(&a, &b);
 }
 
-/// 7b. MINSUPPLIES 1 with the same failure: the other UPS is enough, nobody
+/// Scenario 7b: mINSUPPLIES 1 with the same failure: the other UPS is enough, nobody
 /// shuts down (the secondaries give up on the primary after HOSTSYNC, and
 /// still have one healthy supply).
 #[test]

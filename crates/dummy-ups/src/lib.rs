@@ -352,8 +352,8 @@ mod tests {
 
     fn run_text(text: &str) -> Ctx {
         let mut ctx = Ctx::new(DriverConfig::for_tests("t", "x.dev"));
-        let mut data = DataFile::default();
-        data.file = devfile::parse(text.as_bytes(), Path::new("x.dev")).value;
+        let mut data =
+            DataFile { file: devfile::parse(text.as_bytes(), Path::new("x.dev")).value, ..DataFile::default() };
         data.step(&mut ctx, 1000);
         ctx
     }
@@ -380,8 +380,8 @@ mod tests {
     #[test]
     fn timer_pauses_in_whole_seconds() {
         let mut ctx = Ctx::new(DriverConfig::for_tests("t", "x.seq"));
-        let mut data = DataFile::default();
-        data.file = devfile::parse(b"ups.load: 1\nTIMER 2\nups.alarm:\nups.load: 2\n", Path::new("x.seq")).value;
+        let file = devfile::parse(b"ups.load: 1\nTIMER 2\nups.alarm:\nups.load: 2\n", Path::new("x.seq")).value;
+        let mut data = DataFile { file, ..DataFile::default() };
         data.step(&mut ctx, 100);
         assert_eq!(ctx.getinfo("ups.load"), Some("1"));
         data.step(&mut ctx, 101);

@@ -321,7 +321,7 @@ fn garbage_and_stuck_clients_do_not_hurt_others() {
     let mut garbage = d.connect();
     let mut junk: Vec<u8> = (0..=255u8).cycle().take(50_000).collect();
     junk.extend_from_slice(b"\n\"a#b\"\nSET\nINSTCMD a b c\nFROB x\n");
-    junk.extend(std::iter::repeat(b'x').take(300_000));
+    junk.extend(vec![b'x'; 300_000]);
     junk.push(b'\n');
     garbage.write_all(&junk).unwrap();
 

@@ -78,8 +78,7 @@ pub fn parse<S: AsRef<str>>(args: &[S]) -> Result<Cli, CliError> {
             // Stray words are ignored, as NUT's drivers do.
             continue;
         };
-        let mut chars = letters.char_indices();
-        while let Some((pos, c)) = chars.next() {
+        for (pos, c) in letters.char_indices() {
             if NO_ARG.contains(&c) {
                 apply_flag(&mut cli, c);
                 continue;

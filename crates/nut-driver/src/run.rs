@@ -205,9 +205,8 @@ pub fn run<D: Driver>(mut driver: D, args: Vec<String>) -> ExitCode {
     // NUT prints its banner through buffered stdio and then forks: when
     // stdout is not a terminal the banner of a driver that goes to the
     // background is lost, and scripts (upsdrvctl's callers) see none.
-    let goes_to_background = !(cli.help || cli.version || cli.list_vars)
-        && !is_foreground(&cli)
-        && !std::io::stdout().is_terminal();
+    let only_prints = cli.help || cli.version || cli.list_vars;
+    let goes_to_background = !only_prints && !is_foreground(&cli) && !std::io::stdout().is_terminal();
     let banner_shown = if detached_child { parent_stdout_is_terminal() } else { !goes_to_background };
     if banner_shown {
         banner(&banner_text, detached_child);

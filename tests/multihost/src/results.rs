@@ -69,6 +69,18 @@ fn type_rank(kind: &str) -> usize {
     TYPE_ORDER.iter().position(|t| *t == kind).unwrap_or(TYPE_ORDER.len())
 }
 
+/// Notes whose detail is a race between hosts, folded before comparing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fold {
+    /// Compare every note as it is.
+    None,
+    /// All FSD notes of a phase count as one, whatever their UPS: with two
+    /// UPSes the primary sets FSD on one, then the other, while a secondary
+    /// polls one, then the other, so a secondary may see FSD on the first,
+    /// the second or both before it decides (and it shuts down in each case).
+    FsdUps,
+}
+
 /// What one host did in one run.
 #[derive(Debug, Clone)]
 pub struct HostOutcome {
@@ -161,23 +173,33 @@ impl Outcome {
     }
 
     /// The notes of `host` per phase (a phase starts at each mark), each
-    /// phase listed in the natural type order, addresses normalised; and
-    /// whether SHUTDOWNCMD ran. This is what "the same notifications and the
-    /// same decision" is checked on.
+    /// phase listed in the natural type order, addresses normalised; the
+    /// wall lines, the POWERDOWNFLAG and how often SHUTDOWNCMD ran. This is
+    /// what "the same notifications and the same decision" is checked on.
     pub fn behaviour(&self, host: &str) -> String {
+        self.behaviour_with(host, Fold::None)
+    }
+
+    /// [`Outcome::behaviour`] with some notes folded (see [`Fold`]).
+    pub fn behaviour_with(&self, host: &str, fold: Fold) -> String {
         let h = self.host(host);
         let mut out = String::new();
-        let mut phases: Vec<Vec<&Note>> = vec![Vec::new(); self.marks.len() + 1];
+        let mut phases: Vec<Vec<(String, String, String)>> = vec![Vec::new(); self.marks.len() + 1];
         for n in &h.notes {
-            phases[self.phase_of(n.at)].push(n);
+            let mut entry = (n.kind.clone(), self.normalize(&n.ups), self.normalize(&n.msg));
+            if fold == Fold::FsdUps && n.kind == "FSD" {
+                entry = ("FSD".into(), "(one or more UPSes)".into(), String::new());
+            }
+            let phase = &mut phases[self.phase_of(n.at)];
+            if !phase.contains(&entry) || fold == Fold::None {
+                phase.push(entry);
+            }
         }
         for (i, mut notes) in phases.into_iter().enumerate() {
-            notes.sort_by(|a, b| {
-                (type_rank(&a.kind), &a.ups, &a.msg).cmp(&(type_rank(&b.kind), &b.ups, &b.msg))
-            });
+            notes.sort_by(|a, b| (type_rank(&a.0), &a.1, &a.2).cmp(&(type_rank(&b.0), &b.1, &b.2)));
             let _ = write!(out, "[{}]", self.phase_label(i));
-            for n in notes {
-                let _ = write!(out, " {} {} \"{}\";", n.kind, self.normalize(&n.ups), self.normalize(&n.msg));
+            for (kind, ups, msg) in notes {
+                let _ = write!(out, " {kind} {ups} \"{msg}\";");
             }
             out.push('\n');
         }
@@ -256,6 +278,31 @@ mod tests {
              POWERDOWNFLAG: None\n\
              SHUTDOWNCMD runs: 1\n"
         );
+    }
+
+    #[test]
+    fn fold_counts_fsd_on_any_ups_once() {
+        let mk = |notes: Vec<Note>| Outcome {
+            label: "t".into(),
+            primary_addr: "10.200.7.1".into(),
+            start: 0,
+            marks: vec![Mark { label: "LB".into(), at: 10 }],
+            hosts: vec![HostOutcome {
+                name: "h".into(),
+                role: Role::Secondary,
+                upsmon: Impl::Ours,
+                notes,
+                shutdowns: vec![],
+                walls: vec![],
+                flag: None,
+                log: String::new(),
+            }],
+        };
+        let fsd = |at, ups: &str| Note { ups: ups.into(), ..note(at, "FSD") };
+        let one = mk(vec![fsd(11, "ups2@10.200.7.1")]);
+        let both = mk(vec![fsd(11, "ups1@10.200.7.1"), fsd(12, "ups2@10.200.7.1")]);
+        assert_ne!(one.behaviour("h"), both.behaviour("h"));
+        assert_eq!(one.behaviour_with("h", Fold::FsdUps), both.behaviour_with("h", Fold::FsdUps));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use multihost::topo::wait_until;
+use multihost::results::Fold;
 use multihost::{Outcome, TopoSpec, Topology};
 
 const STAMP: &str = env!("CARGO_BIN_EXE_mh-stamp");
@@ -58,8 +59,13 @@ fn reports(a: &Outcome, b: &Outcome) -> String {
 /// Our upsmon in `ours` must behave exactly as NUT's in `nut` (same role).
 #[track_caller]
 fn same_behaviour(what: &str, nut: (&Outcome, &str), ours: (&Outcome, &str), a: &Outcome, b: &Outcome) {
-    let n = nut.0.behaviour(nut.1);
-    let o = ours.0.behaviour(ours.1);
+    same_behaviour_with(what, nut, ours, a, b, Fold::None)
+}
+
+#[track_caller]
+fn same_behaviour_with(what: &str, nut: (&Outcome, &str), ours: (&Outcome, &str), a: &Outcome, b: &Outcome, fold: Fold) {
+    let n = nut.0.behaviour_with(nut.1, fold);
+    let o = ours.0.behaviour_with(ours.1, fold);
     if n != o {
         panic!(
             "{what}: our upsmon ({} {}) differs from NUT's ({} {})\n{}\n{}",
@@ -77,9 +83,14 @@ fn same_behaviour(what: &str, nut: (&Outcome, &str), ours: (&Outcome, &str), a: 
 /// our secondaries (A sec1, B sec1, B sec2) vs NUT's secondary (A sec2).
 #[track_caller]
 fn compare_roles(a: &Outcome, b: &Outcome) {
-    same_behaviour("primary", (b, "primary"), (a, "primary"), a, b);
+    compare_roles_with(a, b, Fold::None)
+}
+
+#[track_caller]
+fn compare_roles_with(a: &Outcome, b: &Outcome, fold: Fold) {
+    same_behaviour_with("primary", (b, "primary"), (a, "primary"), a, b, fold);
     for ours in [(a, "sec1"), (b, "sec1"), (b, "sec2")] {
-        same_behaviour("secondary", (a, "sec2"), ours, a, b);
+        same_behaviour_with("secondary", (a, "sec2"), ours, a, b, fold);
     }
 }
 
@@ -301,8 +312,12 @@ fn s7a_minsupplies_2_one_of_two_fails() {
     });
     for o in [&b, &a] {
         assert_secondaries_first(o, &a, &b);
+        for s in o.secondaries() {
+            assert!(s.count("FSD") >= 1, "{}: {} shut down without FSD\n{}", o.label, s.name, reports(&a, &b));
+        }
     }
-    compare_roles(&a, &b);
+    // which UPSes a secondary saw FSD on before deciding is a race (see Fold::FsdUps)
+    compare_roles_with(&a, &b, Fold::FsdUps);
 }
 
 /// Scenario 7b: mINSUPPLIES 1 with the same failure: the other UPS is enough, nobody

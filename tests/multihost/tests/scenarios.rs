@@ -195,6 +195,31 @@ fn s3_user_fsd_on_primary() {
     compare_roles(&a, &b);
 }
 
+/// Scenario 3b: `upsmon -c fsd` on a secondary (NUT's in A, ours in B): that
+/// host alone shuts down; it sets no FSD on the UPS, so the primary and the
+/// other secondary carry on without a note.
+#[test]
+fn s3b_user_fsd_on_a_secondary() {
+    let (a, b) = run_default(|t| {
+        t.user_fsd("sec2");
+        t.wait_shutdowns(&["sec2"], Duration::from_secs(30));
+        // two more polls for anyone who would wrongly follow
+        std::thread::sleep(Duration::from_secs(3));
+        for h in ["primary", "sec1"] {
+            assert!(t.upsmon_running(h), "{h}'s upsmon exited");
+        }
+    });
+    for o in [&b, &a] {
+        assert!(o.host("sec2").shut_down(), "{}\n{}", o.label, reports(&a, &b));
+        for h in ["primary", "sec1"] {
+            let h = o.host(h);
+            assert!(!h.shut_down() && h.notes.is_empty(), "{}: {} reacted\n{}", o.label, h.name, reports(&a, &b));
+        }
+    }
+    same_behaviour("primary", (&b, "primary"), (&a, "primary"), &a, &b);
+    same_behaviour("secondary after -c fsd", (&a, "sec2"), (&b, "sec2"), &a, &b);
+}
+
 /// Scenario 4: the primary's upsd dies while on line power: no shutdown anywhere;
 /// COMMBAD at once, NOCOMM after NOCOMMWARNTIME, on every host.
 #[test]

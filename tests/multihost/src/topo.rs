@@ -492,15 +492,9 @@ impl Topology {
         let id = self.hosts[0].upsd.expect("upsd started");
         let sb = &mut self.hosts[0].sb;
         sb.signal(id, Signal::SIGKILL);
-        if let Err(e) = sb.wait_for("upsd to die", None, Duration::from_secs(5), |s| {
-            // `exited` needs &mut; the closure gets & only, so look at /proc
-            let pid = s.pid(id);
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            (stat.is_empty() || stat.contains(") Z ")).then_some(())
-        }) {
+        if let Err(e) = wait_until("upsd to die", Duration::from_secs(5), || sb.exited(id)) {
             self.fail(&e);
         }
-        let _ = self.hosts[0].sb.exited(id);
     }
 
     /// From inside host `from`, log in to `ups` on the primary's upsd as the

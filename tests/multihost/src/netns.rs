@@ -65,7 +65,7 @@ pub fn list_namespaces() -> Vec<String> {
 /// Delete namespaces left by an earlier run of this harness that was killed
 /// before it could clean up: `nutmh-<pid>-...` whose `<pid>` is gone. Ours
 /// (this pid) and those of live processes are never touched.
-fn sweep_stale() {
+pub fn sweep_stale() {
     let me = std::process::id();
     for name in list_namespaces() {
         let Some(rest) = name.strip_prefix(NS_PREFIX) else { continue };

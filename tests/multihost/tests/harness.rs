@@ -83,3 +83,23 @@ fn stamp_appends_monotonic_lines() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A namespace left by a harness process that is gone is swept; one of a
+/// live process (here: ours) is not.
+#[test]
+fn stale_namespaces_of_dead_runs_are_swept() {
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let stale = format!("nutmh-{dead}-0-primary");
+    let live = format!("nutmh-{}-sweeptest-primary", std::process::id());
+    for n in [&stale, &live] {
+        multihost::netns::ip(&["netns", "add", n]).unwrap();
+    }
+    multihost::netns::sweep_stale();
+    let now = list_namespaces();
+    let _ = multihost::netns::ip(&["netns", "del", &live]);
+    let _ = multihost::netns::ip(&["netns", "del", &stale]);
+    assert!(!now.contains(&stale), "{stale} was not swept");
+    assert!(now.contains(&live), "{live} of a live process was swept");
+}

@@ -9,7 +9,7 @@ use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -156,18 +156,34 @@ pub struct Shared {
     pub stopped_at: OnceLock<Instant>,
     pub completed: AtomicU64,
     pub limit: Option<u64>,
-    pub measure_from: Instant,
+    /// Start of the measured window; nothing counts before it is set.
+    pub measure_from: OnceLock<Instant>,
+    /// Clients whose first connection is established.
+    pub connected: AtomicUsize,
+    /// Set once every client is connected: the load may start.
+    pub go: AtomicBool,
 }
 
 impl Shared {
-    pub fn new(measure_from: Instant, limit: Option<u64>) -> Shared {
+    pub fn new(measure_from: Option<Instant>, limit: Option<u64>) -> Shared {
+        let from = OnceLock::new();
+        if let Some(t) = measure_from {
+            let _ = from.set(t);
+        }
         Shared {
             stop: AtomicBool::new(false),
             stopped_at: OnceLock::new(),
             completed: AtomicU64::new(0),
             limit,
-            measure_from,
+            measure_from: from,
+            connected: AtomicUsize::new(0),
+            go: AtomicBool::new(false),
         }
+    }
+
+    /// Open the measured window now.
+    pub fn start_measuring(&self) -> Instant {
+        *self.measure_from.get_or_init(Instant::now)
     }
 
     pub fn request_stop(&self) {
@@ -180,7 +196,7 @@ impl Shared {
     }
 
     fn in_window(&self, t: Instant) -> bool {
-        t >= self.measure_from && self.stopped_at.get().is_none_or(|s| t <= *s)
+        self.measure_from.get().is_some_and(|from| t >= *from) && self.stopped_at.get().is_none_or(|s| t <= *s)
     }
 }
 
@@ -199,6 +215,7 @@ struct Conn {
     in_list: bool,
     op_start: Option<Instant>,
     retry_at: Option<Instant>,
+    ever_connected: bool,
 }
 
 /// One thread's connections.
@@ -209,6 +226,7 @@ pub struct Worker<'a> {
     shared: &'a Shared,
     addr: SocketAddr,
     timeout: Duration,
+    connect_batch: usize,
     buf: Vec<u8>,
     pub tally: Tally,
     last_scan: Instant,
@@ -234,6 +252,7 @@ impl<'a> Worker<'a> {
             shared,
             addr: opts.addr,
             timeout: opts.timeout,
+            connect_batch: opts.connect_batch,
             buf: vec![0; 64 * 1024],
             tally: Tally::default(),
             last_scan: Instant::now(),
@@ -456,7 +475,14 @@ impl<'a> Worker<'a> {
                     Ok(None) => {}
                 }
                 match stream.peer_addr() {
-                    Ok(_) => self.conns[i].connected = true,
+                    Ok(_) => {
+                        let c = &mut self.conns[i];
+                        c.connected = true;
+                        if !c.ever_connected {
+                            c.ever_connected = true;
+                            self.shared.connected.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => return,
                     Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => return,
                     Err(e) => return self.fail(i, Fail::Connect, &format!("connect: {e}")),
@@ -574,10 +600,27 @@ impl<'a> Worker<'a> {
         Ok(())
     }
 
-    /// Closed-loop load until the shared stop flag is set.
+    /// Closed-loop load until the shared stop flag is set. First every
+    /// client connects, `connect_batch` at a time and without sending
+    /// anything (so the start is not a connection storm competing with the
+    /// load); the load starts when the caller sets [`Shared::go`].
     pub fn run_load(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
-        for i in 0..self.conns.len() {
+        let n = self.conns.len();
+        let mut next = 0;
+        let mut connecting = 0;
+        while !self.shared.go.load(Ordering::Acquire) && !self.shared.stopping() {
+            if next < n {
+                while connecting < self.connect_batch && next < n {
+                    self.open(next);
+                    next += 1;
+                    connecting += 1;
+                }
+                connecting = self.conns[..next].iter().filter(|c| c.stream.is_some() && !c.connected).count();
+            }
+            self.turn(&mut events, Duration::from_millis(5))?;
+        }
+        for i in 0..n {
             self.begin_op(i, true);
         }
         while !self.shared.stopping() {

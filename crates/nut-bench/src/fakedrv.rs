@@ -30,17 +30,33 @@ fn is_data(line: &str) -> bool {
     line.starts_with("VAR ") && !line.ends_with("\"WAIT\"")
 }
 
-/// Poll until the server has data for `ups`; the time it took.
-pub fn wait_ready(addr: SocketAddr, ups: &str, var: &str, limit: Duration) -> Result<Duration, String> {
+/// One `VER` on a fresh connection.
+fn ver_once(addr: SocketAddr, timeout: Duration) -> io::Result<String> {
+    let mut s = TcpStream::connect_timeout(&addr, timeout)?;
+    s.set_read_timeout(Some(timeout))?;
+    s.write_all(b"VER\n")?;
+    let mut line = String::new();
+    BufReader::new(s).read_line(&mut line)?;
+    Ok(line.trim_end().to_string())
+}
+
+/// Poll until the server has data for `ups` (or, with `ver_only`, answers
+/// `VER` at all); the time it took.
+pub fn wait_ready(addr: SocketAddr, ups: &str, var: &str, limit: Duration, ver_only: bool) -> Result<Duration, String> {
     let start = Instant::now();
     let mut last = String::from("no answer");
     while start.elapsed() < limit {
-        match get_once(addr, ups, var, Duration::from_millis(500)) {
-            Ok(line) if is_data(&line) => return Ok(start.elapsed()),
-            Ok(line) => last = line,
+        let got = if ver_only {
+            ver_once(addr, Duration::from_millis(500)).map(|l| (l.starts_with("Network UPS Tools"), l))
+        } else {
+            get_once(addr, ups, var, Duration::from_millis(500)).map(|l| (is_data(&l), l))
+        };
+        match got {
+            Ok((true, _)) => return Ok(start.elapsed()),
+            Ok((false, line)) => last = line,
             Err(e) => last = e.to_string(),
         }
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(Duration::from_micros(500));
     }
     Err(format!("no data from {addr} for {ups} within {limit:?}; last: {last}"))
 }
@@ -148,7 +164,7 @@ pub fn propagate(
         let writer = Arc::new(Mutex::new(conn.try_clone().map_err(|e| e.to_string())?));
         let w2 = writer.clone();
         std::thread::spawn(move || serve(conn, w2, dump));
-        wait_ready(addr, ups, "ups.status", Duration::from_secs(30))?;
+        wait_ready(addr, ups, "ups.status", Duration::from_secs(30), false)?;
 
         let mut client = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
         client.set_nodelay(true).map_err(|e| e.to_string())?;

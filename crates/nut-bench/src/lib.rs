@@ -177,18 +177,30 @@ fn run_threads(
 fn run_load(opts: &Opts) -> Result<Map<String, Value>, String> {
     let script = Script::for_opts(opts);
     let start = Instant::now();
-    let shared = Shared::new(start + opts.warmup, opts.requests);
+    let shared = Shared::new(None, opts.requests);
     let mut watched: Result<Option<Watched>, String> = Ok(None);
     let mut cpu0 = 0.0;
+    let mut connect_s = 0.0;
     let tally = std::thread::scope(|s| {
         let h = s.spawn(|| run_threads(opts, &script, &shared, |w| w.run_load()));
-        // The clock: warm-up, then the measured window.
-        while Instant::now() < shared.measure_from && !shared.stopping() {
+        // The clock: every client connected (or --timeout), warm-up, then
+        // the measured window.
+        while shared.connected.load(std::sync::atomic::Ordering::Relaxed) < opts.clients
+            && start.elapsed() < opts.timeout.max(Duration::from_secs(10))
+            && !shared.stopping()
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        connect_s = start.elapsed().as_secs_f64();
+        shared.go.store(true, std::sync::atomic::Ordering::Release);
+        let warm_end = Instant::now() + opts.warmup;
+        while Instant::now() < warm_end && !shared.stopping() {
             std::thread::sleep(Duration::from_millis(5));
         }
         let watcher = watch(opts);
         cpu0 = procstat::own_cpu_seconds();
-        let end = shared.measure_from + opts.duration;
+        let from = shared.start_measuring();
+        let end = from + opts.duration;
         while !shared.stopping() {
             let now = Instant::now();
             if now >= end {
@@ -203,9 +215,12 @@ fn run_load(opts: &Opts) -> Result<Map<String, Value>, String> {
     })?;
     let watched = watched?;
     let stopped = *shared.stopped_at.get().expect("stop was requested");
-    let elapsed = stopped.saturating_duration_since(shared.measure_from).as_secs_f64().max(1e-9);
+    let from = *shared.measure_from.get_or_init(|| stopped);
+    let elapsed = stopped.saturating_duration_since(from).as_secs_f64().max(1e-9);
     let mut m = base(opts);
     m.insert("threads".into(), json!(opts.threads));
+    m.insert("connected".into(), json!(shared.connected.load(std::sync::atomic::Ordering::Relaxed)));
+    m.insert("connect_s".into(), json!(connect_s));
     m.insert("warmup_s".into(), json!(opts.warmup.as_secs_f64()));
     m.insert("elapsed_s".into(), json!(elapsed));
     m.insert("rate_per_s".into(), json!((tally.ok as f64 / elapsed).round()));
@@ -222,7 +237,7 @@ fn run_burst(opts: &Opts) -> Result<Map<String, Value>, String> {
     let script = Script::for_opts(opts);
     let watcher = watch(opts)?;
     let t0 = Instant::now();
-    let shared = Shared::new(t0, None);
+    let shared = Shared::new(Some(t0), None);
     let deadline = t0 + opts.timeout;
     let tally = run_threads(opts, &script, &shared, |w| {
         let n = w.len();
@@ -243,7 +258,7 @@ fn run_idle(opts: &Opts) -> Result<Map<String, Value>, String> {
     let script = Script::for_opts(opts);
     let watcher = watch(opts)?;
     let t0 = Instant::now();
-    let shared = Shared::new(t0, None);
+    let shared = Shared::new(Some(t0), None);
     let mut w = Worker::new(opts.clients, &script, &shared, opts).map_err(|e| e.to_string())?;
     w.run_all_once(opts.connect_batch, t0 + opts.duration, false).map_err(|e| e.to_string())?;
     let established = w.open_good();
@@ -277,8 +292,9 @@ fn run_idle(opts: &Opts) -> Result<Map<String, Value>, String> {
 }
 
 fn run_wait(opts: &Opts) -> Result<Map<String, Value>, String> {
-    let waited = fakedrv::wait_ready(opts.addr, &opts.ups, &opts.var, opts.duration)?;
+    let waited = fakedrv::wait_ready(opts.addr, &opts.ups, &opts.var, opts.duration, opts.ready_ver)?;
     let mut m = base(opts);
+    m.insert("ready".into(), json!(if opts.ready_ver { "ver" } else { "data" }));
     m.insert("waited_ms".into(), json!(waited.as_secs_f64() * 1e3));
     if let Some(since) = opts.since_ns {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);

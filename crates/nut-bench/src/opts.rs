@@ -80,6 +80,8 @@ pub struct Opts {
     pub rounds: usize,
     pub since_ns: Option<u128>,
     pub label: Option<String>,
+    /// Wait mix: a `VER` answer is enough (instead of `GET VAR` data).
+    pub ready_ver: bool,
 }
 
 /// Longest run we accept, whatever the flags say.
@@ -96,7 +98,8 @@ usage: nut-loadgen [options]
   -m, --mix MIX          get | list | login | idle | burst | wait | propagate (default get)
   -c, --clients N        concurrent clients (default 1)
   -t, --threads N        client threads (default: one per 256 clients, at most 4)
-  -d, --duration SECS    measured time (default 10; with --requests: a cap of 600)
+  -d, --duration SECS    measured time (default 10; with --requests: a cap of 600);
+                         idle: limit for opening the connections
   -n, --requests N       stop after N operations
       --warmup SECS      unmeasured time before the measurement (default 0)
       --timeout SECS     one operation's time limit (default 10)
@@ -104,11 +107,13 @@ usage: nut-loadgen [options]
       --password PW      password for the login mix (default: bench)
   -p, --server-pid PID   sample this process's CPU time, RSS and context switches
       --hold SECS        idle mix: how long to hold the connections (default 5)
-      --connect-batch N  idle mix: connections opened at a time (default 200)
+      --connect-batch N  connections being opened at a time (default 16, NUT's
+                         listen backlog; burst ignores it)
       --driver-socket P  propagate mix: Unix socket path to serve as the driver
       --dev FILE         propagate mix: dummy-ups data file for the dump
       --rounds N         propagate mix: status changes to time (default 50)
       --since-ns NS      wait mix: count from this CLOCK_REALTIME time in ns (date +%s%N)
+      --ready ver|data   wait mix: until VER answers, or until GET VAR has data (default)
       --label TEXT       copied into the report
       --json             one JSON object on stdout instead of text
   -h, --help             this text
@@ -191,12 +196,13 @@ pub fn parse(args: &[OsString]) -> Result<Opts, OptsError> {
         server_pid: None,
         json: false,
         hold: Duration::from_secs(5),
-        connect_batch: 200,
+        connect_batch: 16,
         driver_socket: None,
         dev: None,
         rounds: 50,
         since_ns: None,
         label: None,
+        ready_ver: false,
     };
     let mut duration: Option<f64> = None;
     let mut i = 0;
@@ -251,6 +257,13 @@ pub fn parse(args: &[OsString]) -> Result<Opts, OptsError> {
             "--rounds" => o.rounds = num(&flag, v)?,
             "--since-ns" => o.since_ns = Some(num(&flag, v)?),
             "--label" => o.label = Some(value.clone()),
+            "--ready" => {
+                o.ready_ver = match v {
+                    "ver" => true,
+                    "data" => false,
+                    _ => return Err(bad("--ready takes 'ver' or 'data'")),
+                }
+            }
             _ => return Err(bad(format!("unknown option '{flag}' (try --help)"))),
         }
     }
@@ -276,6 +289,10 @@ pub fn parse(args: &[OsString]) -> Result<Opts, OptsError> {
         o.threads = o.clients.div_ceil(256).clamp(1, 4);
     }
     o.threads = o.threads.min(o.clients).max(1);
+    if !matches!(o.mix, Mix::Idle) {
+        // The batch is shared out between the threads.
+        o.connect_batch = o.connect_batch.div_ceil(o.threads);
+    }
     if o.mix == Mix::Propagate && (o.driver_socket.is_none() || o.dev.is_none()) {
         return Err(bad("--mix propagate needs --driver-socket and --dev"));
     }

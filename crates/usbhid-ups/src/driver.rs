@@ -201,10 +201,11 @@ impl ReportSource for Source<'_> {
                 self.stats.gone = true;
                 None
             }
-            Err(UsbError::Timeout) => None,
+            // NUT publishes an unreadable string as empty text.
+            Err(UsbError::Timeout) => Some(String::new()),
             Err(UsbError::Failed(_)) => {
-                self.strings.insert(index, None);
-                None
+                self.strings.insert(index, Some(String::new()));
+                Some(String::new())
             }
         }
     }
@@ -276,6 +277,8 @@ pub struct UsbHidUps {
     /// Server-side variables set through SET VAR, kept across reconnects.
     absent_values: BTreeMap<String, String>,
     usb_version: String,
+    ondelay: Option<String>,
+    offdelay: Option<String>,
 }
 
 impl UsbHidUps {
@@ -306,6 +309,8 @@ impl UsbHidUps {
         let pollfreq = ctx.getval("pollfreq").and_then(|v| v.trim().parse::<u64>().ok()).filter(|n| *n > 0).unwrap_or(30);
         self.pollfreq = Duration::from_secs(pollfreq);
         self.opts.lowbatt = ctx.getval("lowbatt").map(str::to_string);
+        self.ondelay = ctx.getval("ondelay").map(str::to_string);
+        self.offdelay = ctx.getval("offdelay").map(str::to_string);
         self.opts.onlinedischarge = ctx.testvar("onlinedischarge");
         Ok(())
     }
@@ -362,10 +367,11 @@ impl UsbHidUps {
         self.max_len = self.lens.values().copied().max().unwrap_or(8).max(8);
         self.strings.clear();
         log::info!("Using subdriver: {}", sub.name());
-        let (on, off) = sub.default_delays();
+        // As in NUT 2.8.0, ondelay/offdelay replace the subdriver table's
+        // defaults only when given (or after a SET VAR, across reconnects).
         let mut opts = self.opts.clone();
-        opts.ondelay = Some(self.absent_values.get("ups.delay.start").cloned().unwrap_or_else(|| on.to_string()));
-        opts.offdelay = Some(self.absent_values.get("ups.delay.shutdown").cloned().unwrap_or_else(|| off.to_string()));
+        opts.ondelay = self.absent_values.get("ups.delay.start").cloned().or_else(|| self.ondelay.clone());
+        opts.offdelay = self.absent_values.get("ups.delay.shutdown").cloned().or_else(|| self.offdelay.clone());
         let usb = UsbIdentity {
             vendor_id: info.vendor_id,
             product_id: info.product_id,

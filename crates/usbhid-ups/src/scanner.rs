@@ -54,9 +54,10 @@ pub fn found(devices: &[DeviceInfo]) -> Vec<Found> {
                 ("vendorid", format!("{:04X}", d.vendor_id)),
                 ("productid", format!("{:04X}", d.product_id)),
             ];
+            // The scanner drops trailing blanks (the driver keeps them).
             for (k, v) in [("product", &d.product), ("serial", &d.serial), ("vendor", &d.manufacturer)] {
                 if let Some(v) = v {
-                    options.push((k, v.clone()));
+                    options.push((k, v.trim_end().to_string()));
                 }
             }
             options.push(("bus", d.bus.clone()));

@@ -115,7 +115,7 @@ fn read_info(dev: &Device<Context>, handle: Option<&DeviceHandle<Context>>) -> O
     let string = |idx: Option<u8>| -> Option<String> {
         let h = handle?;
         let i = idx?;
-        h.read_string_descriptor_ascii(i).ok().map(|s| s.trim().to_string())
+        h.read_string_descriptor_ascii(i).ok()
     };
     let release = desc.device_version();
     Some(DeviceInfo {

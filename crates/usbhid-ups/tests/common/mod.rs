@@ -89,8 +89,7 @@ pub fn predict(capture: &Path) -> BTreeMap<String, String> {
         product: rec.strings.get(&STRING_PRODUCT).cloned(),
         serial: rec.strings.get(&STRING_SERIAL).cloned(),
     };
-    let (on, off) = sub.default_delays();
-    let opts = Options { ondelay: Some(on.to_string()), offdelay: Some(off.to_string()), ..Options::default() };
+    let opts = Options::default();
     let mut ups = HidUps::new(desc, sub, &usb, opts);
     let mut src = MapSource { reports: rec.capture.reports(), strings: rec.strings.clone(), missing_as_zero: Some(8) };
     ups.walk(&mut src, Walk::Init).expect("init walk");

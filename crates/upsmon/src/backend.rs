@@ -14,8 +14,12 @@ use nut_daemon::debugx;
 
 use crate::monitor::{Action, Event, Level, Monitor, Notification, PollOutcome, UpsDef};
 
-/// NUT's per-query network timeout.
-pub const NET_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one read or write to upsd may block. NUT 2.8.0's client
+/// library gives each line 5 seconds; its 10-second alarm around a query
+/// never fires first. A server that stops answering (a hung host, a pulled
+/// cable) is therefore "gone" after 5 seconds, which starts the DEADTIME
+/// and HOSTSYNC clocks as early as NUT does.
+pub const NET_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The side effects upsmon needs.
 pub trait Backend {

@@ -202,7 +202,12 @@ impl Topology {
             topo.start_upsmon(i);
         }
         let all = topo.hosts.len() as u32;
-        topo.wait_logins(all).unwrap_or_else(|e| topo.fail(&e));
+        if let Err(e) = topo.wait_logins(all) {
+            // what upsd says to a login of our own, for the failure message
+            let ups = topo.spec.upses[0].clone();
+            let probe = topo.ask(&["USERNAME sec".into(), "PASSWORD pass".into(), format!("LOGIN {ups}")]);
+            topo.fail(&format!("{e}\nprobe USERNAME sec / PASSWORD pass / LOGIN {ups}: {probe:?}"));
+        }
         topo.start = mono_ns();
         topo
     }
@@ -522,6 +527,17 @@ impl Topology {
         match r {
             Ok(Ok(s)) => self.held.push(s),
             Ok(Err(e)) | Err(e) => self.fail(&format!("raw login from {from}: {e}")),
+        }
+    }
+
+    /// Take a secondary off the LAN: its link goes down, so its open
+    /// connection to upsd neither closes nor answers (no FIN, no RST).
+    pub fn unplug(&mut self, name: &str) {
+        self.mark(&format!("{name} unplugged"));
+        let i = self.index(name);
+        assert!(i > 0, "unplug a secondary");
+        if let Err(e) = crate::netns::ip(&["-n", &self.ns(i), "link", "set", "eth0", "down"]) {
+            self.fail(&e);
         }
     }
 

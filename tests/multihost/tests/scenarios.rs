@@ -319,6 +319,45 @@ fn s6b_lingering_login_primary_waits_hostsync() {
     compare_roles(&a, &b);
 }
 
+/// Scenario 8 (beyond the list): on battery, both secondaries lose
+/// the network (link down: their connections hang, no RST). Last seen OB and
+/// unreachable past DEADTIME, each gives up after HOSTSYNC and shuts down;
+/// the primary, still on battery without LB, does not.
+#[test]
+fn s8_secondaries_unplugged_on_battery() {
+    let (a, b) = run_default(|t| {
+        t.set_status("ups", "OB");
+        t.wait_notes("ONBATT", None, ALL);
+        t.unplug("sec1");
+        t.unplug("sec2");
+        t.wait_shutdowns(&["sec1", "sec2"], Duration::from_secs(40));
+        std::thread::sleep(Duration::from_secs(2));
+        assert!(t.upsmon_running("primary"), "the primary's upsmon exited");
+    });
+    for o in [&b, &a] {
+        assert!(!o.primary().shut_down(), "{}: the primary shut down\n{}", o.label, reports(&a, &b));
+    }
+    compare_roles(&a, &b);
+    // when: a hung connection counts as lost after the same read timeout as
+    // NUT's (5 s), then DEADTIME and HOSTSYNC run from the last good poll
+    let after_unplug = |o: &Outcome, h: &str| {
+        let unplug = o.marks.iter().find(|m| m.label.ends_with("unplugged")).unwrap().at;
+        o.host(h).shutdown_at().unwrap() as i64 - unplug as i64
+    };
+    let nut = after_unplug(&a, "sec2");
+    for (o, h) in [(&a, "sec1"), (&b, "sec1"), (&b, "sec2")] {
+        let ours = after_unplug(o, h);
+        assert!(
+            (ours - nut).abs() < 2 * SECOND as i64,
+            "{} {h} shut down {:.2}s after the unplug, NUT's secondary {:.2}s\n{}",
+            o.label,
+            ours as f64 / 1e9,
+            nut as f64 / 1e9,
+            reports(&a, &b)
+        );
+    }
+}
+
 fn two_ups_power_fail(t: &mut Topology) {
     t.set_status("ups1", "OB");
     t.wait_notes("ONBATT", Some("ups1"), ALL);

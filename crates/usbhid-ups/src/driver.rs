@@ -653,7 +653,10 @@ impl Driver for UsbHidUps {
                 return;
             }
         }
-        let full = self.force_full || self.last_full.map_or(true, |t| t.elapsed() >= self.pollfreq);
+        let full = self.force_full || match self.last_full {
+            None => true,
+            Some(t) => t.elapsed() >= self.pollfreq,
+        };
         let mode = if full { Walk::Full } else { Walk::Quick };
         let cached_only = self.interruptonly && self.interrupt_on;
         let (Some(dev), Some(ups)) = (self.dev.as_mut(), self.ups.as_mut()) else { return };

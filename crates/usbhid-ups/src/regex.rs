@@ -315,7 +315,10 @@ fn piece_ends(piece: &Piece, s: &[char], starts: &BTreeSet<usize>) -> BTreeSet<u
     let mut reached = if piece.min == 0 { starts.clone() } else { BTreeSet::new() };
     let mut frontier = starts.clone();
     let mut count = 0u32;
-    while !frontier.is_empty() && piece.max.map_or(true, |m| count < m) {
+    while !frontier.is_empty() && match piece.max {
+        None => true,
+        Some(m) => count < m,
+    } {
         let next = atom_ends(&piece.atom, s, &frontier);
         count += 1;
         let before = reached.len();

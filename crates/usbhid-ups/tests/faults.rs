@@ -98,6 +98,7 @@ fn healthy_run(o: &Outcome, what: &str) {
 fn faults_are_ridden_out() {
     let cs500 = "apc-back-ups-cs-500.txt";
     type Check = fn(&Outcome);
+    #[allow(clippy::type_complexity)]
     let cases: Vec<(&str, &str, String, Vec<(&str, &str)>, u64, Check)> = vec![
         (
             "unplug in the poll cycle, replug at a new address",

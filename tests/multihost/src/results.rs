@@ -209,6 +209,29 @@ impl Outcome {
         out
     }
 
+    /// When `host` did each thing, relative to the start of the phase it
+    /// happened in: the first note of each type in each phase, and the
+    /// SHUTDOWNCMD run. Keys are `[phase] TYPE` and `[phase] SHUTDOWNCMD`.
+    pub fn delays(&self, host: &str) -> Vec<(String, i64)> {
+        let h = self.host(host);
+        let phase_start = |p: usize| if p == 0 { self.start } else { self.marks[p - 1].at };
+        let mut out: Vec<(String, i64)> = Vec::new();
+        let mut add = |at: u64, what: &str| {
+            let p = self.phase_of(at);
+            let key = format!("[{}] {what}", self.phase_label(p));
+            if !out.iter().any(|(k, _)| *k == key) {
+                out.push((key, at as i64 - phase_start(p) as i64));
+            }
+        };
+        for n in &h.notes {
+            add(n.at, &n.kind);
+        }
+        if let Some(at) = h.shutdown_at() {
+            add(at, "SHUTDOWNCMD");
+        }
+        out
+    }
+
     /// Everything that happened, in time order, for failure messages.
     pub fn timeline(&self) -> String {
         let mut events: Vec<(u64, String)> = Vec::new();

@@ -66,7 +66,9 @@ fn same_behaviour(what: &str, nut: (&Outcome, &str), ours: (&Outcome, &str), a: 
 fn same_behaviour_with(what: &str, nut: (&Outcome, &str), ours: (&Outcome, &str), a: &Outcome, b: &Outcome, fold: Fold) {
     let n = nut.0.behaviour_with(nut.1, fold);
     let o = ours.0.behaviour_with(ours.1, fold);
-    if n != o {
+    if n == o {
+        same_timing(what, nut, ours, a, b);
+    } else {
         panic!(
             "{what}: our upsmon ({} {}) differs from NUT's ({} {})\n{}\n{}",
             ours.0.label.split(':').next().unwrap_or(""),
@@ -74,6 +76,29 @@ fn same_behaviour_with(what: &str, nut: (&Outcome, &str), ours: (&Outcome, &str)
             nut.0.label.split(':').next().unwrap_or(""),
             nut.1,
             nut_testkit::diff_lines(&n, &o),
+            reports(a, b)
+        );
+    }
+}
+
+/// How far apart the same thing may happen in ours and in NUT's upsmon,
+/// measured from the start of its phase. Both poll once a second and count
+/// DEADTIME/HOSTSYNC in whole seconds from their own start, so up to about
+/// two seconds apart is the same behaviour; a different timeout is not.
+const TIMING_SLACK_NS: i64 = 2_500_000_000;
+
+#[track_caller]
+fn same_timing(what: &str, nut: (&Outcome, &str), ours: (&Outcome, &str), a: &Outcome, b: &Outcome) {
+    let n = nut.0.delays(nut.1);
+    for (key, o) in ours.0.delays(ours.1) {
+        let Some((_, n)) = n.iter().find(|(k, _)| *k == key) else { continue };
+        assert!(
+            (o - n).abs() <= TIMING_SLACK_NS,
+            "{what}: {key} came {:.2}s into its phase on our upsmon ({} {}), {:.2}s on NUT's\n{}",
+            o as f64 / 1e9,
+            ours.0.label.split(':').next().unwrap_or(""),
+            ours.1,
+            *n as f64 / 1e9,
             reports(a, b)
         );
     }

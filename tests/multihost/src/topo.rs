@@ -502,6 +502,28 @@ impl Topology {
         }
     }
 
+    /// Start the primary's upsd again (after [`Topology::kill_upsd`]) and
+    /// wait until it serves every UPS.
+    pub fn restart_upsd(&mut self) {
+        self.mark("upsd restarted");
+        let imp = self.spec.server;
+        let cmd = self.ns_command(0, &imp.path(Program::Upsd), &["-F"]);
+        let id = self.hosts[0].sb.spawn(&format!("upsd-{imp}-again"), cmd);
+        self.hosts[0].upsd = Some(id);
+        for ups in self.spec.upses.clone() {
+            if let Err(e) = self.wait_status(&ups, |s| s != "WAIT") {
+                self.fail(&e);
+            }
+        }
+    }
+
+    /// Wait until `n` clients are logged in to every UPS again.
+    pub fn wait_relogins(&mut self, n: u32) {
+        if let Err(e) = self.wait_logins(n) {
+            self.fail(&e);
+        }
+    }
+
     /// From inside host `from`, log in to `ups` on the primary's upsd as the
     /// secondary user and stay connected without ever logging out: a
     /// secondary the primary has to wait HOSTSYNC for.

@@ -263,6 +263,32 @@ fn s4_upsd_dies_on_line_power() {
     compare_roles(&a, &b);
 }
 
+/// Scenario 4b (extra): upsd dies on line power and comes back: COMMBAD,
+/// then COMMOK on every host; every upsmon logs in again (or the primary
+/// would not wait for it), and a power cut afterwards still shuts the
+/// secondaries down first.
+#[test]
+fn s4b_upsd_restarts_then_power_cut() {
+    let (a, b) = run_default(|t| {
+        t.kill_upsd();
+        t.wait_notes("COMMBAD", None, ALL);
+        t.restart_upsd();
+        t.wait_notes("COMMOK", None, ALL);
+        t.wait_relogins(3);
+        t.set_status("ups", "OB");
+        t.wait_notes("ONBATT", None, ALL);
+        t.set_status("ups", "OB LB");
+        t.wait_shutdowns(ALL, Duration::from_secs(30));
+    });
+    for o in [&b, &a] {
+        assert_secondaries_first(o, &a, &b);
+        let p = o.primary();
+        let waited = p.shutdown_at().unwrap() - p.first("LOWBATT").unwrap();
+        assert!(waited < 4 * SECOND, "{}: the primary waited {:.2}s\n{}", o.label, secs(waited), reports(&a, &b));
+    }
+    compare_roles(&a, &b);
+}
+
 /// Scenario 5: the primary's upsd dies while on battery: last seen OB and now
 /// unreachable for DEADTIME counts as OB LB, so the secondaries shut down
 /// (after HOSTSYNC, as the primary cannot set FSD); the primary decides as

@@ -7,7 +7,8 @@
 #   scripts/bench.sh --quick    everything shortened (< 2 minutes once built)
 #
 # Options: --idle SECS (idle period), --out FILE (table, default
-# target-bench/bench/results.md), --no-build.
+# target-bench/bench/results.md), --no-build, --report DIR (only print the
+# table again from a previous run's JSON directory).
 # Environment: BENCH_DEV (dummy-ups data file; default the 96-variable
 # Eaton 5PX 2000 dump from ../shared/corpus/nut-ddl), CARGO_TARGET_DIR
 # (default target-bench).
@@ -26,6 +27,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 QUICK=0
+REPORT=""
 IDLE=""
 OUT=""
 BUILD=1
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
         --idle) IDLE=$2; shift ;;
         --out) OUT=$2; shift ;;
         --no-build) BUILD=0 ;;
+        --report) REPORT=$2; shift ;;
         -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench: unknown option $1" >&2; exit 2 ;;
     esac
@@ -57,6 +60,11 @@ fi
 for f in "$NUT_UPSD" "$NUT_DUMMY" "$DEV"; do
     [ -e "$f" ] || { echo "bench: missing $f" >&2; exit 1; }
 done
+if [ -n "$REPORT" ]; then
+    RES=$REPORT
+    [ -f "$RES/sizes.json" ] || { echo "bench: $RES has no results" >&2; exit 1; }
+    [ -f "$RES/mode" ] && read -r QUICK IDLE LOAD REPS < "$RES/mode"
+else
 if [ $BUILD -eq 1 ]; then
     echo "bench: building release binaries into $CARGO_TARGET_DIR"
     cargo build --release --quiet -p upsd -p dummy-ups -p nut-cli -p nut-bench
@@ -109,7 +117,7 @@ lg() { "$LOADGEN" --json "$@"; }
 T_START=$(date +%s)
 say() { echo "bench: [$(($(date +%s) - T_START))s] $*" >&2; }
 
-declare -A PID DRV ADDR DIR
+declare -A PID DRV DRVF ADDR DIR
 IMPLS=(nut ours)
 
 # start_stack NAME UPSD_BINARY: NUT's dummy-ups on the data, then the upsd
@@ -136,8 +144,14 @@ start_stack() {
     "${env[@]}" "$NUT_DUMMY" -a bench "${RUNAS[@]}" -F > "$dir/driver.log" 2>&1 &
     DRV[$name]=$!
     PIDS+=("${DRV[$name]}")
+    # A second UPS, served by a real dummy-ups until the propagation test
+    # takes its socket over (an unserved UPS would make NUT's upsd retry the
+    # connection on every loop pass, which would slow it down unfairly).
+    "${env[@]}" "$NUT_DUMMY" -a fake "${RUNAS[@]}" -F > "$dir/driver-fake.log" 2>&1 &
+    DRVF[$name]=$!
+    PIDS+=("${DRVF[$name]}")
     local i
-    for i in $(seq 1 100); do [ -S "$dir/run/dummy-ups-bench" ] && break; sleep 0.05; done
+    for i in $(seq 1 100); do [ -S "$dir/run/dummy-ups-bench" ] && [ -S "$dir/run/dummy-ups-fake" ] && break; sleep 0.05; done
     [ -S "$dir/run/dummy-ups-bench" ] || { echo "bench: dummy-ups did not start" >&2; cat "$dir/driver.log" >&2; exit 1; }
 
     say "[$name] upsd on ${ADDR[$name]}"
@@ -172,7 +186,7 @@ for impl in "${IMPLS[@]}"; do
     v1=$(status_field "$p" voluntary_ctxt_switches)
     n1=$(status_field "$p" nonvoluntary_ctxt_switches)
     printf '{"rss_idle_kib":%s,"idle_s":%s,"idle_cpu_s":%s,"idle_wakeups":%s,"idle_involuntary":%s}\n' \
-        "${RSS0[$impl]}" "$IDLE" "$(echo "scale=3; ($c1 - ${C0[$impl]}) / $HZ" | bc)" \
+        "${RSS0[$impl]}" "$IDLE" "$(awk -v a="$c1" -v b="${C0[$impl]}" -v hz="$HZ" 'BEGIN { printf "%.3f", (a - b) / hz }')" \
         "$((v1 - V0[$impl]))" "$((n1 - N0[$impl]))" > "$RES/$impl/idle.json"
 done
 
@@ -198,6 +212,7 @@ done
 
 for impl in "${IMPLS[@]}"; do
     say "[$impl] status propagation through a fake driver"
+    stop_pid "${DRVF[$impl]}"
     lg -a "${ADDR[$impl]}" -u fake -m propagate --driver-socket "${DIR[$impl]}/run/dummy-ups-fake" \
         --dev "${DIR[$impl]}/etc/fake.dev" --rounds "$ROUNDS" --timeout 5 > "$RES/$impl/propagate.json"
 done
@@ -225,10 +240,14 @@ size() { stat -c %s "$1"; }
 printf '{"nut":{"upsd":%s,"dummy-ups":%s,"upsc":%s},"ours":{"upsd":%s,"dummy-ups":%s,"upsc":%s}}\n' \
     "$(size $NUT_UPSD)" "$(size $NUT_DUMMY)" "$(size /usr/bin/upsc)" \
     "$(size "$BIN/upsd")" "$(size "$BIN/dummy-ups")" "$(size "$BIN/upsc")" > "$RES/sizes.json"
+echo "$QUICK $IDLE $LOAD $REPS" > "$RES/mode"
+fi
 
 OUT=${OUT:-$CARGO_TARGET_DIR/bench/results.md}
 mkdir -p "$(dirname "$OUT")"
-rm -rf "$(dirname "$OUT")/json" && cp -r "$RES" "$(dirname "$OUT")/json"
+if [ -z "$REPORT" ]; then
+    rm -rf "$(dirname "$OUT")/json" && cp -r "$RES" "$(dirname "$OUT")/json"
+fi
 MODE=full; [ $QUICK -eq 1 ] && MODE=quick
 python3 - "$RES" "$MODE" "$IDLE" "$LOAD" "$(nproc)" "$REPS" > "$OUT" <<'PY'
 import json, os, sys

@@ -139,7 +139,10 @@ pub fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
         setsockopt(&fd, sockopt::Ipv6V6Only, &true)?;
     }
     bind(fd.as_raw_fd(), &SockaddrStorage::from(addr))?;
-    listen(&fd, Backlog::new(16).map_err(io::Error::from)?)?;
+    // NUT listens with a backlog of 16, so a burst of connects (every
+    // upsmon after a network blip, a scanner) waits for SYN retransmits of
+    // 1 s and more. The kernel's limit costs nothing and no client sees it.
+    listen(&fd, Backlog::MAXCONN)?;
     Ok(TcpListener::from_std(std::net::TcpListener::from(fd)))
 }
 

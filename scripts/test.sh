@@ -16,4 +16,4 @@ fi
 
 # The compatibility suite runs our binaries from target/debug.
 cargo build --workspace --bins --quiet
-cargo test --workspace --quiet "$@" -- --test-threads=2
+cargo test --workspace --no-fail-fast --quiet "$@" -- --test-threads=2

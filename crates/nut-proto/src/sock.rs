@@ -174,29 +174,32 @@ impl DriverMsg {
 
     /// Render as one line, newline included.
     pub fn render(&self) -> String {
+        // Names go bare as drivers write them; one the lexer could only have
+        // read from a quoted word (a space, a quote, empty) is quoted again.
+        let name = |n: &str| quote_if_needed(n);
         let mut line = match self {
-            DriverMsg::SetInfo { var, value } => format!("SETINFO {var} {}", quote(value)),
-            DriverMsg::DelInfo { var } => format!("DELINFO {var}"),
-            DriverMsg::AddEnum { var, value } => format!("ADDENUM {var} {}", quote(value)),
-            DriverMsg::DelEnum { var, value } => format!("DELENUM {var} {}", quote(value)),
-            DriverMsg::AddRange { var, min, max } => format!("ADDRANGE {var} {min} {max}"),
-            DriverMsg::DelRange { var, min, max } => format!("DELRANGE {var} {min} {max}"),
-            DriverMsg::SetAux { var, aux } => format!("SETAUX {var} {aux}"),
+            DriverMsg::SetInfo { var, value } => format!("SETINFO {} {}", name(var), quote(value)),
+            DriverMsg::DelInfo { var } => format!("DELINFO {}", name(var)),
+            DriverMsg::AddEnum { var, value } => format!("ADDENUM {} {}", name(var), quote(value)),
+            DriverMsg::DelEnum { var, value } => format!("DELENUM {} {}", name(var), quote(value)),
+            DriverMsg::AddRange { var, min, max } => format!("ADDRANGE {} {min} {max}", name(var)),
+            DriverMsg::DelRange { var, min, max } => format!("DELRANGE {} {min} {max}", name(var)),
+            DriverMsg::SetAux { var, aux } => format!("SETAUX {} {aux}", name(var)),
             DriverMsg::SetFlags { var, flags } => {
-                let mut s = format!("SETFLAGS {var}");
+                let mut s = format!("SETFLAGS {}", name(var));
                 for w in flags.words() {
                     s.push(' ');
                     s.push_str(w);
                 }
                 s
             }
-            DriverMsg::AddCmd { cmd } => format!("ADDCMD {cmd}"),
-            DriverMsg::DelCmd { cmd } => format!("DELCMD {cmd}"),
+            DriverMsg::AddCmd { cmd } => format!("ADDCMD {}", name(cmd)),
+            DriverMsg::DelCmd { cmd } => format!("DELCMD {}", name(cmd)),
             DriverMsg::DumpDone => "DUMPDONE".into(),
             DriverMsg::Pong => "PONG".into(),
             DriverMsg::DataOk => "DATAOK".into(),
             DriverMsg::DataStale => "DATASTALE".into(),
-            DriverMsg::Tracking { id, result } => format!("TRACKING {id} {result}"),
+            DriverMsg::Tracking { id, result } => format!("TRACKING {} {result}", name(id)),
             DriverMsg::Pid { pid } => format!("PID {pid}"),
             DriverMsg::Goodbye => "OK Goodbye".into(),
         };
@@ -308,7 +311,7 @@ impl ServerMsg {
                 s
             }
             ServerMsg::GetPid => "GETPID".to_string(),
-            ServerMsg::DumpValue { var } => format!("DUMPVALUE {var}"),
+            ServerMsg::DumpValue { var } => format!("DUMPVALUE {}", quote_if_needed(var)),
             ServerMsg::DumpStatus => "DUMPSTATUS".to_string(),
             ServerMsg::NoBroadcast => "NOBROADCAST".to_string(),
             ServerMsg::Broadcast { on } => format!("BROADCAST {}", u8::from(*on)),
@@ -452,5 +455,21 @@ mod tests {
         assert_eq!(CmdResult::from_code(2).tracking_status(), "ERR INVALID-ARGUMENT");
         assert_eq!(CmdResult::from_code(3).tracking_status(), "ERR FAILED");
         assert_eq!(CmdResult::from_code(4).tracking_status(), "ERR INVALID-ARGUMENT");
+    }
+
+    /// Found by the sock_roundtrip fuzz target: a name that only a quoted
+    /// word can carry must come back quoted, or it renders a different message.
+    #[test]
+    fn names_that_need_quotes_round_trip() {
+        for line in ["SETINFO \"a b\" \"c\"", "ADDCMD \"\"", "DELINFO \"x\\\"y\"", "TRACKING \"id 1\" 0", "SETFLAGS \"a=b\" RW"] {
+            let msg = DriverMsg::parse(&split_line(line).unwrap()).unwrap();
+            let back = DriverMsg::parse(&split_line(&msg.render()).unwrap()).unwrap();
+            assert_eq!(msg, back, "{line} rendered as {:?}", msg.render());
+        }
+        let msg = ServerMsg::parse(&split_line("DUMPVALUE \"a b\"").unwrap()).unwrap();
+        assert_eq!(msg.render(), "DUMPVALUE \"a b\"\n");
+        // Plain names stay bare, byte for byte what NUT's drivers send.
+        let plain = DriverMsg::SetInfo { var: "ups.status".into(), value: "OL".into() };
+        assert_eq!(plain.render(), "SETINFO ups.status \"OL\"\n");
     }
 }

@@ -49,11 +49,23 @@ fn random_word_soup() {
 
 #[test]
 fn every_prefix_of_the_shipped_examples() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../etc");
-    for entry in std::fs::read_dir(dir).expect("etc/") {
-        let text = std::fs::read(entry.expect("entry").path()).expect("file");
-        for end in 0..=text.len() {
-            all(&text[..end]);
+    let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../etc"));
+    // etc/ and its example setups (etc/examples/<setup>/...), every file.
+    let mut dirs = vec![root];
+    let mut files = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("etc/ readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let text = std::fs::read(&path).expect("file readable");
+            for end in 0..=text.len() {
+                all(&text[..end]);
+            }
+            files += 1;
         }
     }
+    assert!(files >= 10, "only {files} sample files found under etc/");
 }

@@ -227,7 +227,7 @@ impl EventLoop {
                         self.flush_client(token);
                     }
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        self.read_client(token);
+                        self.read_client(token, ev.is_read_closed() || ev.is_error());
                     }
                 } else if self.drivers.contains_key(&token) {
                     if ev.is_writable() {
@@ -345,7 +345,11 @@ impl EventLoop {
         }
     }
 
-    fn read_client(&mut self, token: Token) {
+    /// Read and answer what a client sent. A read shorter than the buffer
+    /// emptied the socket, and new data raises a new edge, so we stop there
+    /// instead of paying one more read for EAGAIN on every request; when the
+    /// peer has closed (`until_eof`) we read on to see the end.
+    fn read_client(&mut self, token: Token, until_eof: bool) {
         let mut buf = [0u8; 16384];
         loop {
             let Some(conn) = self.clients.get_mut(&token) else { return };
@@ -386,6 +390,9 @@ impl EventLoop {
                 if !self.clients.contains_key(&token) {
                     return;
                 }
+            }
+            if n < buf.len() && !until_eof {
+                return;
             }
         }
     }

@@ -141,6 +141,9 @@ pub struct UpsdConf {
     pub datapath: Option<String>,
     /// `MAXCONN`: most connections polled at once.
     pub maxconn: Option<u64>,
+    /// `MAXCONN_PER_ADDR`: most client connections from one address (our
+    /// extension; the default is three quarters of MAXCONN).
+    pub maxconn_per_addr: Option<u64>,
     /// `CERTFILE`: PEM certificate (+key) that enables STARTTLS.
     pub certfile: Option<String>,
     /// `CERTPATH`: certificate database / CA directory.
@@ -223,11 +226,12 @@ fn directive(conf: &mut UpsdConf, line: usize, words: &[String], diags: &mut Dia
         }
         "MAXAGE" | "TRACKINGDELAY" | "DEBUG_MIN" => number(conf, name, line, arg, diags),
         _ if name.eq_ignore_ascii_case("DEBUG_MIN") => number(conf, "DEBUG_MIN", line, arg, diags),
-        "MAXCONN" => {
-            if want(1, "MAXCONN <count>", diags) {
+        "MAXCONN" | "MAXCONN_PER_ADDR" => {
+            if want(1, &format!("{name} <count>"), diags) {
                 match parse_uint(&args[0]) {
-                    Some(n) if n > 0 => conf.maxconn = Some(n),
-                    _ => diags.warn(line, format!("MAXCONN {:?} ignored: expected a number above 0", args[0])),
+                    Some(n) if n > 0 && name == "MAXCONN" => conf.maxconn = Some(n),
+                    Some(n) if n > 0 => conf.maxconn_per_addr = Some(n),
+                    _ => diags.warn(line, format!("{name} {:?} ignored: expected a number above 0", args[0])),
                 }
             }
         }

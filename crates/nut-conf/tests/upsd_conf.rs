@@ -158,3 +158,12 @@ fn cidr_matching() {
     let open = upsd::parse(b"", p()).value;
     assert!(open.client_allowed("203.0.113.9".parse::<IpAddr>().unwrap()));
 }
+
+#[test]
+fn maxconn_per_addr_is_our_extension() {
+    let p = upsd::parse(b"MAXCONN 100\nMAXCONN_PER_ADDR 10\nMAXCONN_PER_ADDR 0\n", std::path::Path::new("upsd.conf"));
+    assert_eq!(p.value.maxconn, Some(100));
+    assert_eq!(p.value.maxconn_per_addr, Some(10));
+    assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+    assert!(p.diagnostics[0].to_string().contains("upsd.conf:3: MAXCONN_PER_ADDR \"0\" ignored"), "{}", p.diagnostics[0]);
+}

@@ -66,6 +66,24 @@ pub enum Step {
     Error(LexError),
 }
 
+/// What the lexer had to drop from one line: bytes outside 0x20..=0x7F,
+/// and words or bytes past the limits. Servers use it to log bad input
+/// once per line instead of once per byte.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineFlaws {
+    /// Bytes dropped for being control or non-ASCII bytes.
+    pub bad_bytes: usize,
+    /// True when a word or the line went past [`MAX_WORD_LEN`] / [`MAX_ARGS`].
+    pub truncated: bool,
+}
+
+impl LineFlaws {
+    /// True when nothing was dropped.
+    pub fn is_clean(&self) -> bool {
+        self.bad_bytes == 0 && !self.truncated
+    }
+}
+
 /// A byte-at-a-time word splitter.
 #[derive(Debug, Clone)]
 pub struct Lexer {
@@ -75,6 +93,8 @@ pub struct Lexer {
     words: Vec<String>,
     max_args: usize,
     max_word_len: usize,
+    flaws: LineFlaws,
+    last_flaws: LineFlaws,
 }
 
 impl Default for Lexer {
@@ -98,7 +118,20 @@ impl Lexer {
             words: Vec::new(),
             max_args,
             max_word_len,
+            flaws: LineFlaws::default(),
+            last_flaws: LineFlaws::default(),
         }
+    }
+
+    /// What was dropped so far from the line in progress.
+    pub fn line_flaws(&self) -> LineFlaws {
+        self.flaws
+    }
+
+    /// What was dropped from the line that the last [`Step::Line`] or
+    /// [`Step::Error`] ended.
+    pub fn last_line_flaws(&self) -> LineFlaws {
+        self.last_flaws
     }
 
     /// True when no byte of an unfinished line is held.
@@ -109,9 +142,11 @@ impl Lexer {
     fn add_byte(&mut self, byte: u8) {
         self.word_open = true;
         if !(0x20..=0x7f).contains(&byte) {
+            self.flaws.bad_bytes = self.flaws.bad_bytes.saturating_add(1);
             return;
         }
         if self.max_word_len != 0 && self.word.len() >= self.max_word_len {
+            self.flaws.truncated = true;
             return;
         }
         self.word.push(byte);
@@ -121,6 +156,8 @@ impl Lexer {
         if self.max_args == 0 || self.words.len() < self.max_args {
             // Every byte kept is in 0x20..=0x7f, so this is valid UTF-8.
             self.words.push(self.word.iter().map(|&b| b as char).collect());
+        } else {
+            self.flaws.truncated = true;
         }
         self.word.clear();
         self.word_open = false;
@@ -128,11 +165,13 @@ impl Lexer {
 
     fn take_line(&mut self) -> Vec<String> {
         self.state = State::WordStart;
+        self.last_flaws = std::mem::take(&mut self.flaws);
         std::mem::take(&mut self.words)
     }
 
     fn reset(&mut self) {
         self.state = State::WordStart;
+        self.flaws = LineFlaws::default();
         self.word.clear();
         self.word_open = false;
         self.words.clear();
@@ -174,6 +213,7 @@ impl Lexer {
                 }
                 b'\\' => self.state = State::QuotedEscape,
                 b'#' => {
+                    self.last_flaws = self.flaws;
                     self.reset();
                     return Step::Error(LexError::HashInQuotes);
                 }
@@ -328,6 +368,35 @@ pub fn quote_if_needed(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flaws_are_counted_per_line() {
+        let mut lexer = Lexer::new();
+        fn feed_into(lexer: &mut Lexer, bytes: &[u8]) -> Vec<Step> {
+            bytes.iter().map(|&b| lexer.push(b)).filter(|s| *s != Step::Pending).collect()
+        }
+        macro_rules! feed {
+            ($b:expr) => {
+                feed_into(&mut lexer, $b)
+            };
+        }
+        assert_eq!(feed!(b"GET\x01\x02 VAR\n"), vec![Step::Line(vec!["GET".into(), "VAR".into()])]);
+        assert_eq!(lexer.last_line_flaws(), LineFlaws { bad_bytes: 2, truncated: false });
+        feed!(b"VER\n");
+        assert!(lexer.last_line_flaws().is_clean());
+        feed!(&vec![b'A'; MAX_WORD_LEN + 10]);
+        assert!(lexer.line_flaws().truncated);
+        feed!(b"\n");
+        assert!(lexer.last_line_flaws().truncated);
+        assert!(lexer.line_flaws().is_clean());
+        let many = vec!["w"; MAX_ARGS + 1].join(" ");
+        feed!(format!("{many}\n").as_bytes());
+        assert!(lexer.last_line_flaws().truncated);
+        feed!(b"\"a\x7f#\n");
+        assert_eq!(lexer.last_line_flaws().bad_bytes, 0);
+        assert_eq!(feed!(b"\"\x80#"), vec![Step::Error(LexError::HashInQuotes)]);
+        assert_eq!(lexer.last_line_flaws().bad_bytes, 1);
+    }
 
     fn words(line: &str) -> Vec<String> {
         split_line(line).expect("line should split")

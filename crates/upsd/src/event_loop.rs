@@ -3,23 +3,25 @@
 //! [`Action`]s it gets back. Every socket is non-blocking with its own
 //! output buffer, so a slow peer never holds up anyone else.
 
+use crate::limits::{self, AddrCounts, RateLog, Refusal};
 use crate::server::{Action, ClientId, Level, Server};
 use mio::net::{TcpListener, TcpStream, UnixStream};
 use mio::{Events, Interest, Poll, Token};
 use nut_proto::lexer::{Lexer, Step};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-/// A client whose unsent output grows past this is dropped.
-pub const CLIENT_OUTPUT_CAP: usize = 1 << 20;
+pub use crate::limits::CLIENT_OUTPUT_CAP;
 /// Same for a driver that stops reading.
 pub const DRIVER_OUTPUT_CAP: usize = 1 << 20;
 /// Seconds between "Can't connect to UPS" messages for one UPS.
 pub const CONNECT_LOG_EVERY: Duration = Duration::from_secs(300);
-/// How often the periodic pass (reconnects, pings, timeouts) runs.
-pub const PASS_EVERY: Duration = Duration::from_secs(2);
+/// While a UPS's driver is not connected, how often to try again (NUT's
+/// upsd tries on each pass of its loop, about every 2 s). Otherwise the
+/// loop sleeps until the server's next deadline.
+pub const RECONNECT_EVERY: Duration = Duration::from_secs(2);
 
 const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 const FIRST_DYNAMIC: usize = 1024;
@@ -83,6 +85,12 @@ struct ClientConn {
     lexer: Lexer,
     out: OutBuf,
     close_when_flushed: bool,
+    /// Lines read but not yet handled: reading pauses while the client has
+    /// more than [`limits::OUTPUT_PAUSE`] bytes of replies unread.
+    backlog: VecDeque<Result<Vec<String>, String>>,
+    paused: bool,
+    /// The line in progress was already reported as too long.
+    long_line_logged: bool,
 }
 
 struct DriverConn {
@@ -107,6 +115,14 @@ pub struct EventLoop {
     pub maxconn: usize,
     /// Client address filter (upsd.conf ALLOW_FROM).
     pub allow: Box<dyn Fn(IpAddr) -> bool>,
+    /// Most client connections from one address (MAXCONN_PER_ADDR).
+    pub per_address: usize,
+    per_addr: AddrCounts,
+    refuse_log: RateLog,
+    bad_input_log: RateLog,
+    /// Clients told to close, cut when they have not read their last
+    /// replies by the deadline.
+    closing: Vec<(Token, Instant)>,
 }
 
 fn ip_text(addr: &SocketAddr) -> String {
@@ -169,6 +185,11 @@ impl EventLoop {
             server,
             maxconn: usize::MAX,
             allow: Box::new(|_| true),
+            per_address: usize::MAX,
+            per_addr: AddrCounts::default(),
+            refuse_log: RateLog::new(limits::REFUSE_LOG_EVERY),
+            bad_input_log: RateLog::new(limits::BAD_INPUT_LOG_EVERY),
+            closing: Vec::new(),
         })
     }
 
@@ -193,8 +214,8 @@ impl EventLoop {
             let now = Instant::now();
             if now >= next_pass {
                 self.pass(now);
-                next_pass = now + PASS_EVERY;
             }
+            next_pass = self.next_deadline(now);
             let timeout = next_pass.saturating_duration_since(Instant::now());
             if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
                 if e.kind() == io::ErrorKind::Interrupted {
@@ -261,11 +282,30 @@ impl EventLoop {
     }
 
     /// The periodic pass: reconnect drivers, then let the server time out
-    /// clients, ping drivers and purge tracking.
+    /// clients, ping drivers and purge tracking, and cut closing clients
+    /// that did not read their last replies in time.
     pub fn pass(&mut self, now: Instant) {
         self.connect_drivers(now);
         let actions = self.server.tick(now);
         self.perform(actions);
+        let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.closing).into_iter().partition(|(_, t)| *t <= now);
+        self.closing = waiting;
+        for (token, _) in due {
+            if let Some(conn) = self.clients.get(&token) {
+                log::warn!("Client {} did not read its last {} bytes of replies: disconnecting", conn.addr, conn.out.pending());
+                self.drop_client(token);
+            }
+        }
+    }
+
+    /// When the next pass is due: the server's next deadline, a closing
+    /// client's grace period, or a driver reconnect attempt.
+    fn next_deadline(&self, now: Instant) -> Instant {
+        let reconnect = (self.driver_token.len() < self.server.ups_list().len()).then(|| now + RECONNECT_EVERY);
+        let closing = self.closing.iter().map(|(_, t)| *t).min();
+        // With nothing pending at all, still look round once a minute.
+        let fallback = now + Duration::from_secs(60);
+        [self.server.next_deadline(), reconnect, closing].into_iter().flatten().min().unwrap_or(fallback).min(fallback)
     }
 
     fn connect_drivers(&mut self, now: Instant) {
@@ -325,8 +365,19 @@ impl EventLoop {
                 log::warn!("Rejecting connection from {}: not in ALLOW_FROM", ip_text(&peer));
                 continue;
             }
-            if self.conn_count() >= self.maxconn {
-                log::warn!("Rejecting connection from {}: MAXCONN ({}) reached", ip_text(&peer), self.maxconn);
+            let addr = ip_text(&peer);
+            if let Err(why) = limits::admit(self.conn_count(), self.maxconn, self.per_addr.get(&addr), self.per_address) {
+                // Dropping the accepted stream closes it at once: the
+                // client sees EOF instead of waiting in the backlog.
+                let line = self.refuse_log.line(Instant::now(), || match why {
+                    Refusal::MaxConn(n) => format!("Rejecting connection from {addr}: MAXCONN ({n}) reached"),
+                    Refusal::PerAddress(n) => {
+                        format!("Rejecting connection from {addr}: it already has {n} connections (MAXCONN_PER_ADDR)")
+                    }
+                });
+                if let Some(line) = line {
+                    log::warn!("{line}");
+                }
                 continue;
             }
             let _ = stream.set_nodelay(true);
@@ -335,10 +386,19 @@ impl EventLoop {
                 log::warn!("register client: {e}");
                 continue;
             }
-            let addr = ip_text(&peer);
+            self.per_addr.add(&addr);
             self.clients.insert(
                 token,
-                ClientConn { stream, addr: addr.clone(), lexer: Lexer::new(), out: OutBuf::new(), close_when_flushed: false },
+                ClientConn {
+                    stream,
+                    addr: addr.clone(),
+                    lexer: Lexer::new(),
+                    out: OutBuf::new(),
+                    close_when_flushed: false,
+                    backlog: VecDeque::new(),
+                    paused: false,
+                    long_line_logged: false,
+                },
             );
             let actions = self.server.client_connected(token.0 as ClientId, &addr, Instant::now());
             self.perform(actions);
@@ -351,7 +411,11 @@ impl EventLoop {
     /// peer has closed (`until_eof`) we read on to see the end.
     fn read_client(&mut self, token: Token, until_eof: bool) {
         let mut buf = [0u8; 16384];
+        let mut drained = false;
         loop {
+            if !self.handle_backlog(token) || drained {
+                return;
+            }
             let Some(conn) = self.clients.get_mut(&token) else { return };
             let n = match conn.stream.read(&mut buf) {
                 Ok(0) => {
@@ -366,34 +430,68 @@ impl EventLoop {
                     return;
                 }
             };
-            let mut lines = Vec::new();
+            drained = n < buf.len() && !until_eof;
+            let mut reports = Vec::new();
             for &b in &buf[..n] {
-                match conn.lexer.push(b) {
-                    Step::Pending => {}
-                    Step::Line(words) => lines.push(Some(words)),
-                    Step::Error(_) => {
+                let step = conn.lexer.push(b);
+                let ended = match step {
+                    Step::Pending => continue,
+                    Step::Line(words) => {
+                        conn.backlog.push_back(Ok(words));
+                        None
+                    }
+                    Step::Error(e) => {
                         // As NUT does, the rest of this read is dropped
                         // with the malformed line, and nothing is answered.
-                        lines.push(None);
-                        break;
+                        conn.backlog.push_back(Err(e.to_string()));
+                        Some(e.to_string())
                     }
-                }
-            }
-            for line in lines {
-                let now = Instant::now();
-                let id = token.0 as ClientId;
-                let actions = match line {
-                    Some(words) => self.server.handle_client_line(id, &words, now),
-                    None => self.server.client_bad_line(id, now),
                 };
-                self.perform(actions);
-                if !self.clients.contains_key(&token) {
-                    return;
+                let mut flaws = conn.lexer.last_line_flaws();
+                if std::mem::take(&mut conn.long_line_logged) {
+                    flaws.truncated = false;
+                }
+                reports.extend(limits::bad_line_text(&conn.addr, flaws, ended.as_deref()));
+                if ended.is_some() {
+                    break;
                 }
             }
-            if n < buf.len() && !until_eof {
-                return;
+            let partial = conn.lexer.line_flaws();
+            if partial.truncated && !conn.long_line_logged {
+                conn.long_line_logged = true;
+                let flaws = nut_proto::lexer::LineFlaws { bad_bytes: 0, truncated: true };
+                reports.extend(limits::bad_line_text(&conn.addr, flaws, None));
             }
+            let now = Instant::now();
+            for text in reports {
+                if let Some(line) = self.bad_input_log.line(now, || text) {
+                    log::warn!("{line}");
+                }
+            }
+        }
+    }
+
+    /// Handle queued request lines until the client's unread replies pass
+    /// the pause mark. False when reading must stop (paused or gone).
+    fn handle_backlog(&mut self, token: Token) -> bool {
+        loop {
+            let Some(conn) = self.clients.get_mut(&token) else { return false };
+            if conn.out.pending() > limits::OUTPUT_PAUSE {
+                if !conn.paused {
+                    conn.paused = true;
+                    nut_daemon::debugx!(2, "Client {} is not reading its replies: pausing its requests", conn.addr);
+                }
+                return false;
+            }
+            conn.paused = false;
+            let Some(line) = conn.backlog.pop_front() else { return true };
+            let now = Instant::now();
+            let id = token.0 as ClientId;
+            let actions = match line {
+                Ok(words) => self.server.handle_client_line(id, &words, now),
+                Err(_) => self.server.client_bad_line(id, now),
+            };
+            self.perform(actions);
         }
     }
 
@@ -442,6 +540,12 @@ impl EventLoop {
         }
         if conn.close_when_flushed && conn.out.pending() == 0 {
             self.drop_client(token);
+            return;
+        }
+        if conn.paused && conn.out.pending() <= limits::OUTPUT_PAUSE {
+            // Edge-triggered: requests that arrived while paused are read
+            // now, as no new readable event will come for them.
+            self.read_client(token, false);
         }
     }
 
@@ -455,6 +559,7 @@ impl EventLoop {
     fn drop_client(&mut self, token: Token) {
         if let Some(mut conn) = self.clients.remove(&token) {
             let _ = self.poll.registry().deregister(&mut conn.stream);
+            self.per_addr.remove(&conn.addr);
             let actions = self.server.client_gone(token.0 as ClientId);
             self.perform(actions);
         }
@@ -494,9 +599,15 @@ impl EventLoop {
                 Action::Close { client } => {
                     let token = Token(client as usize);
                     let Some(conn) = self.clients.get_mut(&token) else { continue };
+                    if conn.close_when_flushed {
+                        continue;
+                    }
                     conn.close_when_flushed = true;
+                    conn.backlog.clear();
                     if conn.out.pending() == 0 {
                         self.drop_client(token);
+                    } else {
+                        self.closing.push((token, Instant::now() + limits::CLOSE_GRACE));
                     }
                 }
                 Action::SendDriver { ups, data } => {

@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod config;
 pub mod event_loop;
+pub mod limits;
 pub mod server;
 
 use cli::{Cli, ParsedArgs};
@@ -245,6 +246,10 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         None => nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
             .map(|(soft, _)| usize::try_from(soft).unwrap_or(usize::MAX))
             .unwrap_or(1024),
+    };
+    ev.per_address = match upsd_conf.maxconn_per_addr {
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        None => limits::default_per_address(ev.maxconn),
     };
     let allow_conf = upsd_conf.clone();
     ev.allow = Box::new(move |ip| allow_conf.client_allowed(ip));

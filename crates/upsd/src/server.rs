@@ -17,6 +17,9 @@ pub type ClientId = u64;
 
 /// Clients not heard from for longer than this are dropped.
 pub const CLIENT_IDLE: Duration = Duration::from_secs(60);
+/// Deadlines are compared with `>`; waking this much later makes the
+/// comparison true at the first wake-up.
+const DEADLINE_SLACK: Duration = Duration::from_millis(5);
 /// A driver that keeps sending garbage is logged at most this often.
 pub const GARBAGE_LOG_EVERY: Duration = Duration::from_secs(60);
 
@@ -232,6 +235,10 @@ pub struct Server {
     clients: BTreeMap<ClientId, Session>,
     tracking: HashMap<String, Tracked>,
     ids: IdGen,
+    /// Earliest idle timeout or tracking purge, as of the last [`Server::tick`].
+    /// Client activity and new entries only move these later, so this stays
+    /// a safe (possibly early) bound until the next tick.
+    tick_bound: Option<Instant>,
 }
 
 struct Out {
@@ -261,6 +268,7 @@ impl Server {
             clients: BTreeMap::new(),
             tracking: HashMap::new(),
             ids,
+            tick_bound: Some(now),
         }
     }
 
@@ -853,7 +861,26 @@ impl Server {
         }
         let keep = Duration::from_secs(self.settings.tracking_delay);
         self.tracking.retain(|_, t| now.duration_since(t.created) <= keep);
+        let idle = self.clients.values().filter(|s| !s.closing).map(|s| s.last_heard + CLIENT_IDLE);
+        let purge = self.tracking.values().map(|t| t.created + keep);
+        self.tick_bound = idle.chain(purge).min().map(|t| t + DEADLINE_SLACK);
         out.actions
+    }
+
+    /// When [`Server::tick`] next has something to do: an idle client to
+    /// drop, a driver to PING (quiet for MAXAGE/3), data turning stale
+    /// (quiet for MAXAGE), a tracking id to purge. `None`: nothing is
+    /// pending until the next event. The event loop sleeps until then.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let maxage = Duration::from_secs(self.settings.maxage);
+        let third = maxage / 3;
+        let drivers = self.ups.iter().filter(|u| u.connected).flat_map(|u| {
+            let quiet_since = u.last_ping.map_or(u.last_heard, |p| p.max(u.last_heard));
+            let ping = quiet_since + third;
+            let stale = (!u.stale).then_some(u.last_heard + maxage);
+            std::iter::once(ping).chain(stale)
+        });
+        drivers.map(|t| t + DEADLINE_SLACK).chain(self.tick_bound).min()
     }
 
     // --------------------------------------------------------------- reload
@@ -1030,6 +1057,46 @@ mod tests {
         let acts = feed(&mut s, "ups", "PONG", t0 + Duration::from_secs(17));
         assert_eq!(logs(&acts), ["UPS [ups] data is no longer stale"]);
         assert_eq!(ask(&mut s, 1, "GET VAR ups ups.status", t0 + Duration::from_secs(17)), "VAR ups ups.status \"OL\"\n");
+    }
+
+    /// Driving the server only at the deadlines it reports gives the same
+    /// PINGs, staleness and idle timeout as a fixed pass, with few wake-ups.
+    #[test]
+    fn sleeping_until_next_deadline_misses_nothing() {
+        let t0 = Instant::now();
+        let mut s = connected(t0);
+        feed(&mut s, "ups", "SETINFO ups.status \"OL\"\nDATAOK\nDUMPDONE", t0);
+        s.tick(t0);
+        let mut now = t0;
+        let mut wakes = Vec::new();
+        let mut pings = Vec::new();
+        let mut events = Vec::new();
+        while let Some(next) = s.next_deadline() {
+            assert!(next > now, "deadline {next:?} does not move past {now:?}");
+            now = next;
+            if now > t0 + Duration::from_secs(90) {
+                break;
+            }
+            wakes.push(now - t0);
+            for a in s.tick(now) {
+                match a {
+                    Action::SendDriver { data, .. } if data == "PING\n" => pings.push((now - t0).as_secs()),
+                    Action::Log { text, .. } => events.push(((now - t0).as_secs(), text)),
+                    Action::Close { client } => events.push(((now - t0).as_secs(), format!("close {client}"))),
+                    _ => {}
+                }
+            }
+        }
+        // MAXAGE 15: PING every 5 s of silence, stale after 15 s.
+        assert_eq!(pings.first(), Some(&5));
+        assert!(events.iter().any(|(t, e)| *t == 15 && e.contains("is stale")), "{events:?}");
+        assert!(events.iter().any(|(t, e)| *t == 60 && e == "close 1"), "{events:?}");
+        assert!(wakes.len() <= 25, "{} wake-ups in 90 s: {wakes:?}", wakes.len());
+        // A fresh driver line moves the PING deadline later.
+        let later = now + Duration::from_secs(1);
+        feed(&mut s, "ups", "PONG", later);
+        let next = s.next_deadline().expect("a PING is always pending");
+        assert!(next >= later + Duration::from_secs(5), "{:?}", next - later);
     }
 
     #[test]

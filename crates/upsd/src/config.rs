@@ -114,9 +114,19 @@ pub fn load_ups_conf(confpath: &Path) -> Result<Vec<UpsConfig>, LoadError> {
 
 /// upsd.users (optional: missing means no users).
 pub fn load_users(confpath: &Path) -> Result<nut_conf::users::UsersConf, LoadError> {
+    read_users(confpath, false)
+}
+
+/// upsd.users on reload: missing still means no users, but a file that is
+/// there and cannot be read keeps the old configuration (NUT would go on
+/// with no users at all, locking out every upsmon).
+fn read_users(confpath: &Path, strict: bool) -> Result<nut_conf::users::UsersConf, LoadError> {
     let path = confpath.join("upsd.users");
     let text = match std::fs::read(&path) {
         Ok(text) => text,
+        Err(e) if strict && e.kind() != io::ErrorKind::NotFound => {
+            return Err(LoadError::Io(format!("Can't open {}: {}", path.display(), strerror(&e))));
+        }
         Err(e) => {
             log::warn!("Can't open {}: {}", path.display(), strerror(&e));
             return Ok(nut_conf::users::UsersConf::default());
@@ -146,7 +156,7 @@ pub fn load_descriptions(datapath: &Path) -> Descriptions {
 pub fn load_all(confpath: &Path, default_datapath: &Path) -> Result<Loaded, LoadError> {
     let upsd = load_upsd_conf(confpath)?;
     let ups = load_ups_conf(confpath)?;
-    let users = load_users(confpath)?;
+    let users = read_users(confpath, true)?;
     let datapath = upsd.datapath.as_ref().map(PathBuf::from).unwrap_or_else(|| default_datapath.to_path_buf());
     let descs = load_descriptions(&datapath);
     Ok(Loaded { upsd, ups, users, descs })

@@ -168,7 +168,7 @@ fn minsupplies_helper() {
 #[test]
 fn policy_extensions() {
     let parsed = upsmon::parse(
-        b"SHUTDOWNAFTER 300\nSHUTDOWNCHARGE 40%\nSHUTDOWNRUNTIME 180\nGLITCHDELAY 5\nLBREQUIRESOB no\nWEBHOOK https://example.invalid/hook\nNTFY https://ntfy.invalid/ups\nNTFY http://ntfy.invalid/other\n",
+        b"SHUTDOWNAFTER 300\nSHUTDOWNCHARGE 40%\nSHUTDOWNRUNTIME 180\nGLITCHDELAY 5\nLBREQUIRESOB no\nWEBHOOK http://example.invalid/hook\nNTFY http://ntfy.invalid/ups\nNTFY http://ntfy.invalid/other\n",
         p(),
     );
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
@@ -178,7 +178,7 @@ fn policy_extensions() {
     assert_eq!(pol.shutdown_runtime, Some(180));
     assert_eq!(pol.glitch_delay, Some(5));
     assert!(!pol.lb_requires_ob());
-    assert_eq!(pol.webhooks, ["https://example.invalid/hook"]);
+    assert_eq!(pol.webhooks, ["http://example.invalid/hook"]);
     assert_eq!(pol.ntfy.len(), 2);
     assert!(upsmon::parse(b"", p()).value.policy.is_empty());
     assert!(upsmon::parse(b"", p()).value.policy.lb_requires_ob());
@@ -187,13 +187,14 @@ fn policy_extensions() {
 #[test]
 fn bad_policy_values_are_fatal() {
     check(
-        "SHUTDOWNAFTER 5m\nSHUTDOWNCHARGE 140\nLBREQUIRESOB maybe\nWEBHOOK ftp://x\nNTFY\n",
+        "SHUTDOWNAFTER 5m\nSHUTDOWNCHARGE 140\nLBREQUIRESOB maybe\nWEBHOOK ftp://x\nNTFY\nNTFY https://ntfy.sh/nas\n",
         &[
             "E1 ~SHUTDOWNAFTER \"5m\": expected a number of seconds",
             "E2 ~0 to 100",
             "E3 ~expected yes or no",
-            "E4 ~http:// or https://",
-            "W5 ~NTFY ignored: expected 'NTFY <http(s) URL>'",
+            "E4 ~expected an http:// URL",
+            "W5 ~NTFY ignored: expected 'NTFY <http:// URL>'",
+            "E6 ~https:// is not supported: this upsmon has no TLS client",
         ],
     );
 }

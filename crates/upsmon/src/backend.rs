@@ -21,6 +21,9 @@ use crate::monitor::{Action, Event, Level, Monitor, Notification, PollOutcome, U
 /// and HOSTSYNC clocks as early as NUT does.
 pub const NET_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long upsmon waits on its way out for WEBHOOK/NTFY deliveries.
+pub const ALERT_DRAIN: Duration = Duration::from_secs(5);
+
 /// The side effects upsmon needs.
 pub trait Backend {
     /// Poll one UPS; `None` when this pass produced no answer (NUT skips
@@ -118,6 +121,11 @@ pub struct Live {
     exec_queue: std::collections::VecDeque<Command>,
     exec_running: Option<Child>,
     pub shutdown: ShutdownMode,
+    /// WEBHOOK/NTFY delivery, when configured.
+    alerts: Option<crate::alert_worker::Alerts>,
+    /// The last `ups.status` read per MONITOR system (for the alerts).
+    last_status: HashMap<String, String>,
+    hostname: String,
 }
 
 impl Live {
@@ -129,6 +137,22 @@ impl Live {
             exec_queue: Default::default(),
             exec_running: None,
             shutdown,
+            alerts: None,
+            last_status: HashMap::new(),
+            hostname: nix::unistd::gethostname()
+                .ok()
+                .and_then(|h| h.into_string().ok())
+                .unwrap_or_else(|| "localhost".to_string()),
+        }
+    }
+
+    /// Deliver notifications to these WEBHOOK and NTFY URLs too (start-up
+    /// and reload).
+    pub fn set_alert_urls(&mut self, webhooks: &[String], ntfy: &[String]) {
+        let targets = crate::alert_worker::targets(webhooks, ntfy);
+        match &mut self.alerts {
+            Some(a) => a.set_targets(targets),
+            None => self.alerts = crate::alert_worker::Alerts::start(targets),
         }
     }
 
@@ -151,8 +175,14 @@ impl Live {
         }
     }
 
-    /// Before exiting: start every NOTIFYCMD still queued (they outlive us).
+    /// Before exiting: start every NOTIFYCMD still queued (they outlive us)
+    /// and give WEBHOOK/NTFY deliveries a few seconds to finish. Every exit
+    /// path calls this after SHUTDOWNCMD was started, so it never delays a
+    /// shutdown.
     pub fn flush_notifiers(&mut self) {
+        if let Some(a) = &self.alerts {
+            a.drain(ALERT_DRAIN);
+        }
         while let Some(mut cmd) = self.exec_queue.pop_front() {
             if let Err(e) = cmd.spawn() {
                 log::error!("Can't run NOTIFYCMD: {e}");
@@ -262,6 +292,9 @@ impl Backend for Live {
         debugx!(2, "pollups: {}", def.sys);
         match c.get_var(&def.upsname, "ups.status") {
             Ok(status) => {
+                if self.alerts.is_some() {
+                    self.last_status.insert(def.sys.clone(), status.clone());
+                }
                 let (charge, runtime) = if want_battery {
                     (
                         Live::read_number(c, &def.upsname, "battery.charge"),
@@ -323,6 +356,19 @@ impl Backend for Live {
                 self.exec_queue.push_back(notify_command(cmd, n));
                 self.reap();
             }
+        }
+        if let Some(alerts) = self.alerts.as_ref().filter(|a| a.has_targets()) {
+            alerts.send(crate::alert::Alert {
+                kind: n.kind,
+                ups: n.ups.clone(),
+                host: self.hostname.clone(),
+                message: n.message.clone(),
+                status: n.ups.as_ref().and_then(|u| self.last_status.get(u).cloned()),
+                unix_time: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0),
+            });
         }
     }
 

@@ -173,7 +173,9 @@ pub fn run(progname: &str, args: &[String]) -> ExitCode {
         }
         let mut mcfg = config::monitor_config(&conf, false);
         mcfg.powerdownflag = powerdownflag;
-        return main_loop(&path, mcfg, conf.notifycmd.clone(), Live::new(ShutdownMode::InProcess), false);
+        let mut live = Live::new(ShutdownMode::InProcess);
+        live.set_alert_urls(&conf.policy.webhooks, &conf.policy.ntfy);
+        return main_loop(&path, mcfg, conf.notifycmd.clone(), live, false);
     }
 
     run_parent(&o, &conf, powerdownflag, detached)
@@ -267,7 +269,9 @@ fn run_child(o: &Options, _background: bool) -> ExitCode {
         }
     }
     let mcfg = config::monitor_config(&conf, true);
-    main_loop(&path, mcfg, conf.notifycmd.clone(), Live::new(ShutdownMode::ToParentStdout), true)
+    let mut live = Live::new(ShutdownMode::ToParentStdout);
+    live.set_alert_urls(&conf.policy.webhooks, &conf.policy.ntfy);
+    main_loop(&path, mcfg, conf.notifycmd.clone(), live, true)
 }
 
 struct Flags {
@@ -339,6 +343,7 @@ fn main_loop(
                 let event = match load_conf(path, false) {
                     Ok(c) => {
                         notifycmd = c.notifycmd.clone();
+                        live.set_alert_urls(&c.policy.webhooks, &c.policy.ntfy);
                         if let Some(level) = c.debug_min {
                             nut_daemon::log::set_min_debug(level.min(255) as u8);
                         }

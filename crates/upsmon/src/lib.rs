@@ -5,11 +5,15 @@
 //! * [`notify`]: message templates and flags per notification type;
 //! * [`config`]: upsmon.conf (through nut-conf) into the monitor's terms;
 //! * [`backend`]: performing actions (upsd connections, NOTIFYCMD, wall, shell);
+//! * [`alert`], [`alert_worker`]: WEBHOOK and NTFY delivery (payloads, and
+//!   the queue + worker thread that keeps the network off the decision path);
 //! * [`daemon`]: start-up, the privilege split and the polling loop;
 //! * [`rehearse`]: the `--rehearse` dry run;
 //! * [`cli`]: the command line.
 #![forbid(unsafe_code)]
 
+pub mod alert;
+pub mod alert_worker;
 pub mod backend;
 pub mod cli;
 pub mod config;

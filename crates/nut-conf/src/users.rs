@@ -166,6 +166,18 @@ pub fn parse(text: &[u8], path: &Path) -> Parsed<UsersConf> {
     diags.finish(conf)
 }
 
+/// Passwords from NUT's documentation, sample files and appliance defaults,
+/// plus the obvious ones; compared without regard to case.
+pub const WELL_KNOWN_PASSWORDS: &[&str] = &[
+    "secret", "fixmepass", "pass", "password", "passw0rd", "mypass", "monpass", "upsmon", "upsmonpass", "nut", "admin",
+    "changeme", "12345", "123456", "1234", "test",
+];
+
+/// True for a password in [`WELL_KNOWN_PASSWORDS`].
+pub fn is_well_known_password(password: &str) -> bool {
+    WELL_KNOWN_PASSWORDS.iter().any(|w| w.eq_ignore_ascii_case(password))
+}
+
 fn setting(user: &mut User, key: &str, values: &[&str], line: usize, diags: &mut Diags) {
     match key.to_ascii_lowercase().as_str() {
         "password" => {
@@ -173,6 +185,15 @@ fn setting(user: &mut User, key: &str, values: &[&str], line: usize, diags: &mut
                 diags.warn(line, format!("second password for user [{}] ignored (the first one counts)", user.name));
             } else {
                 user.password = Some(values[0].to_string());
+                if is_well_known_password(values[0]) {
+                    diags.warn(
+                        line,
+                        format!(
+                            "the password of user [{}] is a well-known default or example ({:?}); anyone who can reach upsd may guess it: choose another",
+                            user.name, values[0]
+                        ),
+                    );
+                }
                 if values.len() > 1 {
                     diags.warn(line, "password: only the first word is used; quote a password that has spaces");
                 }

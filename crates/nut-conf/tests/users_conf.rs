@@ -32,8 +32,20 @@ fn nit_generated_users() {
             "[dummy-admin]@15 pw=Some(\"P@ssW0rdAdm\") actions={\"fsd\", \"login\", \"master\"} instcmds={} upsmon=Some(Primary)",
             "[dummy-user-s]@19 pw=Some(\"P@ssW0rd\") actions={\"login\"} instcmds={} upsmon=Some(Secondary)",
             "[dummy-user]@23 pw=Some(\"P@ssW0rd\") actions={\"login\"} instcmds={} upsmon=Some(Secondary)",
+            "W2 ~the password of user [admin] is a well-known default or example (\"mypass\")",
         ],
     );
+}
+
+#[test]
+fn well_known_passwords_are_flagged_with_their_line() {
+    let text = "[a]\n\tpassword = secret\n[b]\n\tpassword = FixMePass\n[c]\n\tpassword = pass\n[d]\n\tpassword = \"pass word\"\n[e]\n\tpassword = Zq7-k2\n";
+    let parsed = users::parse(text.as_bytes(), p());
+    let warned: Vec<String> = parsed.diagnostics.iter().map(|d| d.to_string()).collect();
+    assert_eq!(warned.len(), 3, "{warned:#?}");
+    for (d, (line, user)) in warned.iter().zip([(2, "a"), (4, "b"), (6, "c")]) {
+        assert!(d.contains(&format!(":{line}: the password of user [{user}] is a well-known default")), "{d}");
+    }
 }
 
 #[test]

@@ -27,13 +27,27 @@ impl Drop for PidFile {
 }
 
 /// Write our pid (`<pid>\n`) to `path`, readable by all, writable by us.
+/// The file is made fresh beside `path` (never through a symlink or
+/// someone else's file, whatever the umask) with mode 0644, then renamed
+/// over `path`.
 pub fn write(path: &Path) -> io::Result<PidFile> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let tmp = path.with_extension("pid.tmp");
-    fs::write(&tmp, format!("{}\n", std::process::id()))?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))?;
+    match fs::remove_file(&tmp) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
     }
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
+        .open(&tmp)?;
+    // The umask may have taken bits away; set exactly 0644.
+    f.set_permissions(fs::Permissions::from_mode(0o644))?;
+    f.write_all(format!("{}\n", std::process::id()).as_bytes())?;
+    drop(f);
     fs::rename(&tmp, path)?;
     Ok(PidFile { path: path.to_path_buf() })
 }
@@ -104,6 +118,17 @@ mod tests {
             assert_eq!(running_instance(&path, "upsd"), None);
         }
         assert!(!path.exists());
+        // A symlink left where the temporary file goes is replaced, not followed.
+        let target = dir.join("victim");
+        fs::write(&target, "keep\n").unwrap();
+        let _ = fs::remove_file(path.with_extension("pid.tmp"));
+        std::os::unix::fs::symlink(&target, path.with_extension("pid.tmp")).unwrap();
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _pf = write(&path).unwrap();
+            assert_eq!(fs::read_to_string(&target).unwrap(), "keep\n");
+            assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o7777, 0o644);
+        }
         fs::write(&path, "garbage\n").unwrap();
         assert!(read(&path).is_err());
         fs::write(&path, "999999999\n").unwrap();

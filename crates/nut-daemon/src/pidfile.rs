@@ -62,13 +62,23 @@ pub fn read(path: &Path) -> io::Result<i32> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("{} holds no pid", path.display())))
 }
 
-/// True when a process with this pid exists.
+/// True when a process with this pid exists and has not already died (a
+/// zombie that its parent has not reaped yet counts as dead: after a
+/// `kill -9` of a daemon whose parent is slow to reap, a restart must not
+/// wait for it).
 pub fn is_alive(pid: i32) -> bool {
-    match kill(Pid::from_raw(pid), None) {
+    let exists = match kill(Pid::from_raw(pid), None) {
         Ok(()) => true,
         Err(nix::errno::Errno::EPERM) => true,
         Err(_) => false,
-    }
+    };
+    exists && !is_zombie(pid)
+}
+
+fn is_zombie(pid: i32) -> bool {
+    // /proc/<pid>/stat: "pid (comm) S ..."; comm may hold spaces and ')'.
+    let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()).is_some_and(|state| state == "Z" || state == "X")
 }
 
 fn process_name_matches(pid: i32, progname: &str) -> bool {
@@ -133,6 +143,17 @@ mod tests {
         assert!(read(&path).is_err());
         fs::write(&path, "999999999\n").unwrap();
         assert_eq!(running_instance(&path, "upsd"), None);
+        // A dead child not yet reaped is not running.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id() as i32;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !is_zombie(pid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(is_zombie(pid));
+        assert!(!is_alive(pid));
+        child.wait().unwrap();
+        assert!(is_alive(std::process::id() as i32));
         let _ = fs::remove_dir_all(&dir);
     }
 }

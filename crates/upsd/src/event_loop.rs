@@ -123,6 +123,8 @@ pub struct EventLoop {
     /// Clients told to close, cut when they have not read their last
     /// replies by the deadline.
     closing: Vec<(Token, Instant)>,
+    /// When the last pass tried to connect to the drivers.
+    last_connect_try: Instant,
 }
 
 fn ip_text(addr: &SocketAddr) -> String {
@@ -190,6 +192,7 @@ impl EventLoop {
             refuse_log: RateLog::new(limits::REFUSE_LOG_EVERY),
             bad_input_log: RateLog::new(limits::BAD_INPUT_LOG_EVERY),
             closing: Vec::new(),
+            last_connect_try: Instant::now(),
         })
     }
 
@@ -285,6 +288,7 @@ impl EventLoop {
     /// clients, ping drivers and purge tracking, and cut closing clients
     /// that did not read their last replies in time.
     pub fn pass(&mut self, now: Instant) {
+        self.last_connect_try = now;
         self.connect_drivers(now);
         let actions = self.server.tick(now);
         self.perform(actions);
@@ -301,7 +305,8 @@ impl EventLoop {
     /// When the next pass is due: the server's next deadline, a closing
     /// client's grace period, or a driver reconnect attempt.
     fn next_deadline(&self, now: Instant) -> Instant {
-        let reconnect = (self.driver_token.len() < self.server.ups_list().len()).then(|| now + RECONNECT_EVERY);
+        let reconnect =
+            (self.driver_token.len() < self.server.ups_list().len()).then_some(self.last_connect_try + RECONNECT_EVERY);
         let closing = self.closing.iter().map(|(_, t)| *t).min();
         // With nothing pending at all, still look round once a minute.
         let fallback = now + Duration::from_secs(60);

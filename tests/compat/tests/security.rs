@@ -55,7 +55,7 @@ impl Drop for BackgroundDriver {
 
 /// Our dummy-ups and upsd started by root under umask 000, both with pid files (-FF).
 #[test]
-fn started_as_root_runs_as_nut_with_safe_file_modes() {
+fn root_start_drops_privileges_with_safe_file_modes() {
     assert!(nix::unistd::Uid::effective().is_root(), "this test needs root (the test machines run as root)");
     let (uid, gid) = nut_ids();
     let mut sb = Sandbox::new();

@@ -17,7 +17,9 @@
 #
 # Environment: CARGO_TARGET_DIR (default <repo>/target-pkg, apart from the
 # debug builds everyone else uses), DEB_VERSION (default: workspace version
-# plus git revision), NUT_RS_MAINTAINER.
+# plus git revision), NUT_RS_MAINTAINER, PKG_PROFILE (release, the default,
+# or debug: package the debug build, stripped; scripts/test.sh does this to
+# test the packages without a second, optimised build of everything).
 #
 # Plain dpkg-deb, no cargo-deb: two packages with maintainer scripts, units
 # and conffiles laid out by hand are simpler to read here than in
@@ -44,7 +46,13 @@ done
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target-pkg}
 out=${out:-$CARGO_TARGET_DIR/debian}
-bindir=$CARGO_TARGET_DIR/release
+profile=${PKG_PROFILE:-release}
+case "$profile" in
+    release) profile_flag=(--release) ;;
+    debug) profile_flag=() ;;
+    *) echo "build-deb: PKG_PROFILE must be release or debug, not '$profile'" >&2; exit 2 ;;
+esac
+bindir=$CARGO_TARGET_DIR/$profile
 
 say() { echo "build-deb: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -102,14 +110,14 @@ if $build; then
         [ -f "crates/$4/Cargo.toml" ] || continue
         case " ${crates[*]:-} " in *" $4 "*) ;; *) crates+=("$4") ;; esac
     done
-    say "cargo build --release (target dir $CARGO_TARGET_DIR): ${crates[*]}"
+    say "cargo build ${profile_flag[*]:-} (target dir $CARGO_TARGET_DIR): ${crates[*]}"
     args=()
     for c in "${crates[@]}"; do args+=(-p "$c"); done
-    if ! cargo build --release --bins "${args[@]}"; then
+    if ! cargo build "${profile_flag[@]}" --bins "${args[@]}"; then
         # One crate that does not build yet must not keep the others out.
         say "the combined build failed; building crate by crate"
         for c in "${crates[@]}"; do
-            cargo build --release --bins -p "$c" || say "crate $c does not build: its programs are left out"
+            cargo build "${profile_flag[@]}" --bins -p "$c" || say "crate $c does not build: its programs are left out"
         done
     fi
 fi
@@ -128,6 +136,8 @@ for p in "${programs[@]}"; do
     set -- $p
     if [ -x "$bindir/$1" ]; then
         put "$2" "$bindir/$1" "$3" 0755
+        # release builds are stripped by the profile; a debug build is not
+        [ "$profile" = release ] || strip --strip-unneeded "$stage/$2$3"
     else
         missing+=("program $1 (crate $4; expected $bindir/$1)")
     fi

@@ -38,19 +38,19 @@ pub trait Reloader {
     fn reload(&mut self, server: &mut Server, now: Instant) -> Vec<Action>;
 }
 
-struct OutBuf {
+pub(crate) struct OutBuf {
     data: Vec<u8>,
     sent: usize,
 }
 
 impl OutBuf {
-    fn new() -> OutBuf {
+    pub(crate) fn new() -> OutBuf {
         OutBuf { data: Vec::new(), sent: 0 }
     }
-    fn pending(&self) -> usize {
+    pub(crate) fn pending(&self) -> usize {
         self.data.len() - self.sent
     }
-    fn push(&mut self, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         if self.sent > 0 && self.sent == self.data.len() {
             self.data.clear();
             self.sent = 0;
@@ -58,7 +58,7 @@ impl OutBuf {
         self.data.extend_from_slice(bytes);
     }
     /// Write as much as the socket takes. Err means the peer is gone.
-    fn flush<W: Write>(&mut self, w: &mut W) -> io::Result<()> {
+    pub(crate) fn flush<W: Write>(&mut self, w: &mut W) -> io::Result<()> {
         while self.sent < self.data.len() {
             match w.write(&self.data[self.sent..]) {
                 Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "write returned 0")),
@@ -125,9 +125,11 @@ pub struct EventLoop {
     closing: Vec<(Token, Instant)>,
     /// When the last pass tried to connect to the drivers.
     last_connect_try: Instant,
+    /// HTTP_LISTEN sockets and their connections.
+    pub http: crate::http::Http,
 }
 
-fn ip_text(addr: &SocketAddr) -> String {
+pub(crate) fn ip_text(addr: &SocketAddr) -> String {
     match addr.ip() {
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
@@ -193,7 +195,13 @@ impl EventLoop {
             bad_input_log: RateLog::new(limits::BAD_INPUT_LOG_EVERY),
             closing: Vec::new(),
             last_connect_try: Instant::now(),
+            http: crate::http::Http::default(),
         })
+    }
+
+    /// Serve the status page and metrics on these (HTTP_LISTEN) sockets.
+    pub fn add_http_listeners(&mut self, listeners: Vec<TcpListener>) -> io::Result<()> {
+        self.http.add_listeners(listeners, self.poll.registry())
     }
 
     fn token(&mut self) -> Token {
@@ -206,7 +214,7 @@ impl EventLoop {
     }
 
     fn conn_count(&self) -> usize {
-        self.listeners.len() + self.clients.len() + self.drivers.len()
+        self.listeners.len() + self.clients.len() + self.drivers.len() + self.http.count()
     }
 
     /// Run until a stop signal; returns the exit status.
@@ -244,6 +252,18 @@ impl EventLoop {
                             }
                         }
                     }
+                } else if crate::http::Http::owns(token) {
+                    let mut ctx = crate::http::Ctx {
+                        total: self.conn_count(),
+                        registry: self.poll.registry(),
+                        server: &self.server,
+                        allow: &*self.allow,
+                        maxconn: self.maxconn,
+                        per_addr: &mut self.per_addr,
+                        per_address: self.per_address,
+                        refuse_log: &mut self.refuse_log,
+                    };
+                    self.http.event(token, ev, &mut ctx);
                 } else if token.0 < self.listeners.len() {
                     self.accept(token.0);
                 } else if self.clients.contains_key(&token) {
@@ -300,6 +320,17 @@ impl EventLoop {
                 self.drop_client(token);
             }
         }
+        let mut ctx = crate::http::Ctx {
+            total: self.conn_count(),
+            registry: self.poll.registry(),
+            server: &self.server,
+            allow: &*self.allow,
+            maxconn: self.maxconn,
+            per_addr: &mut self.per_addr,
+            per_address: self.per_address,
+            refuse_log: &mut self.refuse_log,
+        };
+        self.http.tick(now, &mut ctx);
     }
 
     /// When the next pass is due: the server's next deadline, a closing
@@ -310,7 +341,12 @@ impl EventLoop {
         let closing = self.closing.iter().map(|(_, t)| *t).min();
         // With nothing pending at all, still look round once a minute.
         let fallback = now + Duration::from_secs(60);
-        [self.server.next_deadline(), reconnect, closing].into_iter().flatten().min().unwrap_or(fallback).min(fallback)
+        [self.server.next_deadline(), reconnect, closing, self.http.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(fallback)
+            .min(fallback)
     }
 
     fn connect_drivers(&mut self, now: Instant) {

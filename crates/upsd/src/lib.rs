@@ -3,6 +3,7 @@
 //!
 //! * [`server`]: the protocol logic, a state machine without I/O;
 //! * [`event_loop`]: the mio loop that performs its actions;
+//! * [`http`]: the optional status page, metrics and JSON API (`HTTP_LISTEN`);
 //! * [`config`]: loading upsd.conf, ups.conf, upsd.users and cmdvartab;
 //! * [`cli`]: the command line, as NUT 2.8.0's upsd takes it.
 #![forbid(unsafe_code)]
@@ -10,6 +11,7 @@
 pub mod cli;
 pub mod config;
 pub mod event_loop;
+pub mod http;
 pub mod limits;
 pub mod server;
 
@@ -62,7 +64,14 @@ fn listen_addrs(conf: &nut_conf::upsd::UpsdConf, cli: &Cli) -> Result<Vec<Socket
         }
         return Ok(out);
     }
-    for l in &conf.listen {
+    resolve(&conf.listen, cli)
+}
+
+/// Resolve LISTEN-style lines to the first address of each, honouring -4/-6.
+fn resolve(lines: &[nut_conf::upsd::Listen], cli: &Cli) -> Result<Vec<SocketAddr>, String> {
+    let mut out = Vec::new();
+    let wanted = |a: &SocketAddr| !(cli.ipv4_only && a.is_ipv6() || cli.ipv6_only && a.is_ipv4());
+    for l in lines {
         let host = l.addr.trim_start_matches('[').trim_end_matches(']');
         let addrs: Vec<SocketAddr> = (host, l.port)
             .to_socket_addrs()
@@ -187,6 +196,31 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     if listeners.is_empty() || (!last_ok && !addrs.is_empty()) {
         return fatal("Fatal error: no listening interface available");
     }
+    // HTTP_LISTEN (our extension): bound here, before privileges are
+    // dropped, like LISTEN. The status page is optional, so an address
+    // that cannot be bound is an error in the log, not a reason to leave
+    // the UPS unprotected.
+    let mut http_listeners = Vec::new();
+    for l in &upsd_conf.http_listen {
+        match resolve(std::slice::from_ref(l), &cli) {
+            Ok(addrs) if addrs.is_empty() => {
+                log::error!("HTTP_LISTEN {} {}: no address of the wanted family", l.addr, l.port)
+            }
+            Ok(addrs) => {
+                for addr in addrs {
+                    match bind_listener(addr) {
+                        Ok(sock) => {
+                            let port = sock.local_addr().map(|a| a.port()).unwrap_or(addr.port());
+                            log::info!("HTTP status page and metrics on {} port {}", addr.ip(), port);
+                            http_listeners.push(sock);
+                        }
+                        Err(e) => log::error!("not serving HTTP on {} port {}: {}", addr.ip(), addr.port(), strerror(&e)),
+                    }
+                }
+            }
+            Err(e) => log::error!("HTTP_LISTEN {} {}: {e}", l.addr, l.port),
+        }
+    }
 
     // chroot, privileges, state directory.
     if let Some(dir) = &cli.chroot {
@@ -241,6 +275,9 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         Ok(ev) => ev,
         Err(e) => return fatal(format!("Can't set up the event loop: {e}")),
     };
+    if let Err(e) = ev.add_http_listeners(http_listeners) {
+        log::error!("Can't watch the HTTP listeners: {e}");
+    }
     ev.maxconn = match upsd_conf.maxconn {
         Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
         None => nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)

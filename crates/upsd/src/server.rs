@@ -156,7 +156,7 @@ impl Ups {
         }
     }
 
-    fn available(&self) -> Result<(), ErrCode> {
+    pub fn available(&self) -> Result<(), ErrCode> {
         if !self.connected {
             Err(ErrCode::DriverNotConnected)
         } else if self.stale {
@@ -168,7 +168,7 @@ impl Ups {
 
     /// The value clients see: `ups.status` gets `FSD ` in front while the
     /// FSD latch is set.
-    fn shown_value<'a>(&self, name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
+    pub fn shown_value<'a>(&self, name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
         if self.fsd && name.eq_ignore_ascii_case("ups.status") {
             std::borrow::Cow::Owned(format!("FSD {value}"))
         } else {
@@ -275,6 +275,11 @@ impl Server {
     /// UPSes in ups.conf order.
     pub fn ups_list(&self) -> &[Ups] {
         &self.ups
+    }
+
+    /// cmdvartab texts.
+    pub fn descriptions(&self) -> &Descriptions {
+        &self.descs
     }
 
     pub fn ups(&self, name: &str) -> Option<&Ups> {

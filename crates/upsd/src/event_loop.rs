@@ -403,7 +403,10 @@ impl EventLoop {
                 }
             };
             if !(self.allow)(peer.ip()) {
-                log::warn!("Rejecting connection from {}: not in ALLOW_FROM", ip_text(&peer));
+                let line = self.refuse_log.line(Instant::now(), || format!("Rejecting connection from {}: not in ALLOW_FROM", ip_text(&peer)));
+                if let Some(line) = line {
+                    log::warn!("{line}");
+                }
                 continue;
             }
             let addr = ip_text(&peer);

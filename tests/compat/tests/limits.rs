@@ -215,3 +215,20 @@ fn bad_bytes_are_logged_once_per_line_and_rate_limited() {
     assert_eq!(count(&log, "line cut to 32 words of 512 bytes"), 1, "{log}");
     assert!(log.contains("similar messages suppressed)"), "held-back lines were not counted:\n{log}");
 }
+
+/// ALLOW_FROM (our extension): other addresses are closed at once, logged at most a burst of
+/// lines however many try.
+#[test]
+fn allow_from_refuses_other_addresses_rate_limited() {
+    let (sb, _upsd, _fake) = start(Impl::Ours, "ALLOW_FROM 127.0.0.1 127.0.0.2/32\n");
+    let port = sb.port();
+    let mut ok = connect_from(Ipv4Addr::new(127, 0, 0, 2), port).expect("connect");
+    assert!(answers(&mut ok), "127.0.0.2 is allowed");
+    for i in 0..20 {
+        let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 3), port).expect("connect");
+        assert!(refused(&mut s, Duration::from_secs(2)), "connection {i} from 127.0.0.3 was served");
+    }
+    let log = full_log(&sb, "upsd-ours");
+    let lines = count(&log, "Rejecting connection from 127.0.0.3: not in ALLOW_FROM");
+    assert!((1..=5).contains(&lines), "expected 1..=5 lines, got {lines}:\n{log}");
+}

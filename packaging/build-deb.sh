@@ -73,6 +73,7 @@ programs=(
     "upsc       client /bin/upsc           nut-cli"
     "upscmd     client /bin/upscmd         nut-cli"
     "upsrw      client /bin/upsrw          nut-cli"
+    "nut-check  client /bin/nut-check      nut-check"
 )
 # sample config  package  (from etc/<name>, installed as /etc/nut/<name>)
 samples=(
@@ -230,7 +231,7 @@ fi
 
 # manual pages from man/: NUT's split (client programs and their files in
 # the client package, the rest in the server package)
-client_man=" upsc.8 upscmd.8 upsrw.8 upsmon.8 upssched.8 nut.conf.5 upsmon.conf.5 upssched.conf.5 "
+client_man=" upsc.8 upscmd.8 upsrw.8 upsmon.8 upssched.8 nut-check.8 nut.conf.5 upsmon.conf.5 upssched.conf.5 "
 for m in man/*.[1-8]; do
     [ -f "$m" ] || continue
     name=${m#man/}

@@ -16,6 +16,8 @@ pub struct Options {
     pub user: Option<String>,
     pub version_only: bool,
     pub check_flag: bool,
+    /// `-t`: check the configuration, explain it, exit.
+    pub test_config: bool,
     pub help: bool,
     pub inet: Option<u8>,
     /// `--rehearse[=<file.seq>]`: `Some(None)` for the built-in script.
@@ -96,6 +98,7 @@ pub fn parse(args: &[String]) -> Options {
                 ('u', Some(v)) => o.user = Some(v),
                 ('V', _) => o.version_only = true,
                 ('K', _) => o.check_flag = true,
+                ('t', _) => o.test_config = true,
                 ('4', _) => o.inet = Some(4),
                 ('6', _) => o.inet = Some(6),
                 _ => o.help = true,
@@ -126,6 +129,8 @@ usage: {progname} [OPTIONS]\n\
   -V\t\tshow the version and exit\n\
   -h\t\tshow this help\n\
   -K\t\texit 0 if POWERDOWNFLAG says the UPS must be powered off, else 1\n\
+  -t\t\tcheck upsmon.conf and the other files beside it, explain the\n\
+\t\tshutdown policy they set (as nut-check does) and exit\n\
   -p\t\tone privileged process (no unprivileged monitoring child)\n\
   -u <user>\tuser for the unprivileged child (not with -p)\n\
   -f <file>\tread this file instead of upsmon.conf\n\

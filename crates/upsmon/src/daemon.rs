@@ -72,6 +72,9 @@ pub fn run(progname: &str, args: &[String]) -> ExitCode {
     if o.version_only {
         return ExitCode::SUCCESS;
     }
+    if o.test_config {
+        return nut_check::check_upsmon(&config_path(&o));
+    }
     let foreground = o.stays_in_foreground() || o.command.is_some() || o.check_flag || o.rehearse.is_some();
     let child_bg = child_role.as_deref() == Some("bg");
     nut_daemon::log::init("upsmon", LogOptions { debug_flags: o.debug, foreground: foreground && !child_bg });

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    nut_check::run(std::env::args().collect())
+}

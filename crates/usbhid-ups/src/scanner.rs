@@ -106,6 +106,7 @@ Miscellaneous options:
   -a, --available: Display available bus that can be scanned
   -q, --quiet: Display only scan result. No information on currently scanned bus is displayed.
   -D, --nut_debug_level: Raise the debugging level.  Use this multiple times to see more details.
+  -h, --help: Display this help text.
 ";
 
 /// Scan with `opener` and print; the exit status.

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on a fresh Debian machine:
 # the real NUT 2.8.0 programs (our oracle), libusb headers, the tools the
-# multi-host tests use, and for upsd's HTTP status page test a headless
-# browser (chromium) and Prometheus' reference parser (python3-prometheus-client). Safe to run again: it only installs what is missing.
+# multi-host tests use, openssl and NSS's certutil/pk12util (the TLS tests make
+# certificates with them), and for upsd's HTTP status page test a headless
+# browser (chromium) and Prometheus' reference parser (python3-prometheus-client).
+# Safe to run again: it only installs what is missing.
 set -euo pipefail
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in nut-server nut-client python3-nut libusb-1.0-0-dev pkg-config iproute2 socat procps \
-           chromium python3-prometheus-client; do
+           chromium python3-prometheus-client openssl libnss3-tools; do
     have "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -129,6 +129,11 @@ fn main(args: &[String]) -> Status {
         Ok(c) => c,
         Err(e) => return output.fail(&e),
     };
+    // As NUT's upsc: try STARTTLS, encrypt if the server agrees, verify
+    // nothing (upsc has no CA settings), go on in plain text otherwise.
+    if let Err(e) = client.starttls(&nut_client::TlsClientConfig::unverified()) {
+        return output.fail(&e);
+    }
     let ups = spec.ups.clone().unwrap_or_default();
     let status = match mode {
         Mode::List { verbose } => match client.list_ups() {

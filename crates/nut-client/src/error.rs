@@ -32,9 +32,12 @@ pub enum ClientError {
     Protocol(String),
     /// A reply whose words could not be split.
     Parse(String),
-    /// The server agreed to STARTTLS, but this build cannot do TLS yet; the
-    /// connection cannot be used any more.
+    /// TLS was required (FORCESSL) but the server does not offer it.
     SslUnavailable,
+    /// The TLS handshake or a TLS record failed; the connection is unusable.
+    Tls(String),
+    /// The TLS settings (certificates, CA files) cannot be used.
+    TlsConfig(String),
 }
 
 /// Shorthand used throughout the crate.
@@ -98,6 +101,8 @@ impl ClientError {
                 | ClientError::Disconnected
                 | ClientError::LineTooLong { .. }
                 | ClientError::SslUnavailable
+                | ClientError::Tls(_)
+                | ClientError::TlsConfig(_)
         )
     }
 
@@ -125,6 +130,8 @@ impl fmt::Display for ClientError {
             ClientError::Protocol(_) => f.write_str("Protocol error"),
             ClientError::Parse(why) => write!(f, "Parse error: {why}"),
             ClientError::SslUnavailable => f.write_str("SSL is not available"),
+            ClientError::Tls(why) => write!(f, "SSL error: {why}"),
+            ClientError::TlsConfig(why) => f.write_str(why),
         }
     }
 }

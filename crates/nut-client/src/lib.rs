@@ -18,12 +18,14 @@
 
 pub mod error;
 pub mod spec;
+pub mod tls;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 pub use error::{ClientError, Result};
+pub use tls::{TlsClientConfig, TlsOptions};
 pub use nut_proto::upsspec::{UpsSpec, DEFAULT_PORT};
 pub use nut_proto::ErrCode;
 use nut_proto::lexer::{quote, quote_if_needed, Lexer, Step};
@@ -171,12 +173,54 @@ pub enum Grant {
 pub enum StartTls {
     /// The server answered `ERR ...`: the session goes on in plain text.
     Refused { code: Option<ErrCode>, line: String },
+    /// The handshake succeeded: everything from now on is encrypted.
+    Established { version: String, cipher: String },
+}
+
+/// The socket, in plain text or wrapped in TLS after STARTTLS.
+#[derive(Debug)]
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(t) => &t.sock,
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            Stream::Tls(t) => t.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            Stream::Tls(t) => t.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            Stream::Tls(t) => t.flush(),
+        }
+    }
 }
 
 /// One connection to upsd.
 #[derive(Debug)]
 pub struct Client {
-    stream: TcpStream,
+    stream: Stream,
     host: String,
     port: u16,
     buf: Vec<u8>,
@@ -224,7 +268,7 @@ impl Client {
             match attempt {
                 Ok(stream) => {
                     let mut client = Client {
-                        stream,
+                        stream: Stream::Plain(stream),
                         host: host.to_string(),
                         port,
                         buf: Vec::new(),
@@ -233,7 +277,7 @@ impl Client {
                         broken: false,
                     };
                     client.set_io_timeout(opts.io_timeout).map_err(ClientError::Connect)?;
-                    let _ = client.stream.set_nodelay(true);
+                    let _ = client.stream.tcp().set_nodelay(true);
                     return Ok(client);
                 }
                 Err(e) => last = Some(e),
@@ -247,8 +291,8 @@ impl Client {
     /// Change the read and write timeout (None: block forever).
     pub fn set_io_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         let t = timeout.filter(|d| !d.is_zero());
-        self.stream.set_read_timeout(t)?;
-        self.stream.set_write_timeout(t)
+        self.stream.tcp().set_read_timeout(t)?;
+        self.stream.tcp().set_write_timeout(t)
     }
 
     /// The host name as given to connect.
@@ -262,7 +306,7 @@ impl Client {
 
     /// The address actually connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.peer_addr()
+        self.stream.tcp().peer_addr()
     }
 
     // ---- raw lines ------------------------------------------------------
@@ -275,8 +319,11 @@ impl Client {
         let mut out = Vec::with_capacity(line.len() + 1);
         out.extend_from_slice(line.as_bytes());
         out.push(b'\n');
-        self.stream.write_all(&out).map_err(|e| {
+        self.stream.write_all(&out).and_then(|_| self.stream.flush()).map_err(|e| {
             self.broken = true;
+            if let Some(text) = tls_error_text(&e) {
+                return ClientError::Tls(text);
+            }
             ClientError::Write(e)
         })
     }
@@ -319,6 +366,12 @@ impl Client {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     self.broken = true;
+                    if let Some(text) = tls_error_text(&e) {
+                        return Err(ClientError::Tls(text));
+                    }
+                    if e.kind() == io::ErrorKind::UnexpectedEof {
+                        return Err(ClientError::Disconnected);
+                    }
                     return Err(ClientError::Read(e));
                 }
             }
@@ -611,19 +664,74 @@ impl Client {
     }
 
     /// Ask for TLS. A refusal (`ERR ...`) leaves the session in plain text
-    /// and is returned as `Ok`; an acceptance cannot be honoured yet, so the
-    /// connection is closed and [`ClientError::SslUnavailable`] returned.
-    pub fn starttls(&mut self) -> Result<StartTls> {
+    /// and is returned as `Ok(Refused)`. After `OK STARTTLS` the handshake
+    /// runs at once; if it fails the connection is unusable and
+    /// [`ClientError::Tls`] says why (a certificate that does not verify,
+    /// a server that does not speak TLS...).
+    pub fn starttls(&mut self, tls: &TlsClientConfig) -> Result<StartTls> {
+        if matches!(self.stream, Stream::Tls(_)) {
+            return Err(ClientError::Tls("this connection is already encrypted".to_string()));
+        }
         let reply = self.request("STARTTLS")?;
         if let Some(code) = nut_proto::errcode::parse_err_line(&reply) {
             return Ok(StartTls::Refused { code, line: reply });
         }
-        if reply.starts_with("OK STARTTLS") {
-            self.broken = true;
-            let _ = self.stream.shutdown(std::net::Shutdown::Both);
-            return Err(ClientError::SslUnavailable);
+        if !reply.starts_with("OK STARTTLS") {
+            // Anything but the agreement means "no TLS here", as in NUT.
+            return Ok(StartTls::Refused { code: None, line: reply });
         }
-        Err(ClientError::InvalidResponse(reply))
+        if self.start < self.buf.len() {
+            // Bytes after OK STARTTLS before our ClientHello: not a server
+            // we can trust to start TLS properly.
+            self.broken = true;
+            return Err(ClientError::Tls("the server sent data before the TLS handshake".to_string()));
+        }
+        self.buf.clear();
+        self.start = 0;
+        let name = tls.name_for(&self.host).map_err(|e| {
+            self.broken = true;
+            ClientError::Tls(e)
+        })?;
+        let conn = rustls::ClientConnection::new(tls.config.clone(), name).map_err(|e| {
+            self.broken = true;
+            ClientError::Tls(e.to_string())
+        })?;
+        let placeholder = Stream::Plain(self.stream.tcp().try_clone().map_err(|e| {
+            self.broken = true;
+            ClientError::Tls(e.to_string())
+        })?);
+        let Stream::Plain(sock) = std::mem::replace(&mut self.stream, placeholder) else {
+            unreachable!("checked above");
+        };
+        let mut tls_stream = rustls::StreamOwned::new(conn, sock);
+        while tls_stream.conn.is_handshaking() {
+            if let Err(e) = tls_stream.conn.complete_io(&mut tls_stream.sock) {
+                self.broken = true;
+                let text = tls_error_text(&e).unwrap_or_else(|| match e.kind() {
+                    io::ErrorKind::UnexpectedEof => "the server closed the connection during the handshake".to_string(),
+                    _ => error::io_error_text(&e),
+                });
+                let _ = tls_stream.sock.shutdown(std::net::Shutdown::Both);
+                return Err(ClientError::Tls(text));
+            }
+        }
+        let version = tls_stream
+            .conn
+            .protocol_version()
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default();
+        let cipher = tls_stream
+            .conn
+            .negotiated_cipher_suite()
+            .map(|c| format!("{:?}", c.suite()))
+            .unwrap_or_default();
+        self.stream = Stream::Tls(Box::new(tls_stream));
+        Ok(StartTls::Established { version, cipher })
+    }
+
+    /// True once STARTTLS succeeded on this connection.
+    pub fn is_tls(&self) -> bool {
+        matches!(self.stream, Stream::Tls(_))
     }
 
     /// `LOGOUT`, waiting for the server's goodbye.
@@ -642,7 +750,27 @@ impl Client {
         if !self.broken {
             let _ = self.send_line("LOGOUT");
         }
-        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+        if let Stream::Tls(t) = &mut self.stream {
+            t.conn.send_close_notify();
+            let _ = t.flush();
+        }
+        let _ = self.stream.tcp().shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// The TLS failure inside an I/O error from rustls, in words.
+fn tls_error_text(e: &io::Error) -> Option<String> {
+    let inner = e.get_ref()?;
+    let tls = inner.downcast_ref::<rustls::Error>()?;
+    Some(describe_tls_error(tls))
+}
+
+/// rustls' errors, worded for someone reading a log.
+pub fn describe_tls_error(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidCertificate(why) => format!("server certificate rejected: {why:?}"),
+        rustls::Error::AlertReceived(alert) => format!("the server refused the handshake ({alert:?})"),
+        other => other.to_string(),
     }
 }
 

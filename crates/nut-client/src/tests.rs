@@ -161,16 +161,19 @@ fn tracking_and_starttls() {
     assert_eq!(st.line(), "ERR UNKNOWN");
     assert!(matches!(st, TrackingStatus::Failed { code: Some(ErrCode::Unknown), .. }));
     assert_eq!(c.get_tracking("abc").unwrap(), TrackingStatus::Success);
-    assert!(matches!(c.starttls().unwrap(), StartTls::Refused { .. }));
+    assert!(matches!(c.starttls(&TlsClientConfig::unverified()).unwrap(), StartTls::Refused { .. }));
+    assert!(!c.is_tls());
     c.logout().unwrap();
     h.join().unwrap();
 }
 
 #[test]
-fn starttls_accepted_is_an_error_not_a_hang() {
+fn starttls_accepted_then_no_tls_is_an_error_not_a_hang() {
     let (port, h) = fake(vec![("STARTTLS", b("OK STARTTLS\n"))]);
     let mut c = client(port);
-    assert_eq!(c.starttls().unwrap_err().to_string(), "SSL is not available");
+    let e = c.starttls(&TlsClientConfig::unverified()).unwrap_err();
+    assert!(e.to_string().starts_with("SSL error: "), "{e}");
+    assert!(e.is_fatal());
     assert!(c.get_var("ups", "a.b").is_err());
     h.join().unwrap();
 }

@@ -5,7 +5,8 @@
 
 use crate::limits::{self, AddrCounts, RateLog, Refusal};
 use crate::server::{Action, ClientId, Level, Server};
-use mio::net::{TcpListener, TcpStream, UnixStream};
+use crate::tls::ClientStream;
+use mio::net::{TcpListener, UnixStream};
 use mio::{Events, Interest, Poll, Token};
 use nut_proto::lexer::{Lexer, Step};
 use std::collections::{HashMap, VecDeque};
@@ -50,6 +51,14 @@ impl OutBuf {
     pub(crate) fn pending(&self) -> usize {
         self.data.len() - self.sent
     }
+    /// Hand over what is still unsent (for STARTTLS: it must go out before
+    /// the first TLS record).
+    fn take_unsent(&mut self) -> Vec<u8> {
+        let rest = self.data.split_off(self.sent);
+        self.data.clear();
+        self.sent = 0;
+        rest
+    }
     pub(crate) fn push(&mut self, bytes: &[u8]) {
         if self.sent > 0 && self.sent == self.data.len() {
             self.data.clear();
@@ -59,6 +68,11 @@ impl OutBuf {
     }
     /// Write as much as the socket takes. Err means the peer is gone.
     pub(crate) fn flush<W: Write>(&mut self, w: &mut W) -> io::Result<()> {
+        // A TLS stream may hold records from earlier writes.
+        match w.flush() {
+            Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e),
+            _ => {}
+        }
         while self.sent < self.data.len() {
             match w.write(&self.data[self.sent..]) {
                 Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "write returned 0")),
@@ -80,7 +94,7 @@ impl OutBuf {
 }
 
 struct ClientConn {
-    stream: TcpStream,
+    stream: ClientStream,
     addr: String,
     lexer: Lexer,
     out: OutBuf,
@@ -127,6 +141,8 @@ pub struct EventLoop {
     last_connect_try: Instant,
     /// HTTP_LISTEN sockets and their connections.
     pub http: crate::http::Http,
+    /// STARTTLS context (upsd.conf CERTFILE); see [`crate::tls`].
+    pub tls: crate::tls::TlsServerConfig,
 }
 
 pub(crate) fn ip_text(addr: &SocketAddr) -> String {
@@ -196,6 +212,7 @@ impl EventLoop {
             closing: Vec::new(),
             last_connect_try: Instant::now(),
             http: crate::http::Http::default(),
+            tls: None,
         })
     }
 
@@ -434,7 +451,7 @@ impl EventLoop {
             self.clients.insert(
                 token,
                 ClientConn {
-                    stream,
+                    stream: ClientStream::plain(stream),
                     addr: addr.clone(),
                     lexer: Lexer::new(),
                     out: OutBuf::new(),
@@ -474,7 +491,8 @@ impl EventLoop {
                     return;
                 }
             };
-            drained = n < buf.len() && !until_eof;
+            // (rustls may hold socket bytes back: read TLS until EAGAIN)
+            drained = n < buf.len() && !until_eof && !conn.stream.is_tls();
             let mut reports = Vec::new();
             for &b in &buf[..n] {
                 let step = conn.lexer.push(b);
@@ -529,6 +547,7 @@ impl EventLoop {
             }
             conn.paused = false;
             let Some(line) = conn.backlog.pop_front() else { return true };
+            let was_tls = conn.stream.is_tls();
             let now = Instant::now();
             let id = token.0 as ClientId;
             let actions = match line {
@@ -536,6 +555,14 @@ impl EventLoop {
                 Err(_) => self.server.client_bad_line(id, now),
             };
             self.perform(actions);
+            if let Some(conn) = self.clients.get_mut(&token) {
+                if !was_tls && conn.stream.is_tls() {
+                    // Plain text that followed STARTTLS in the same read
+                    // must not count as said inside the TLS session.
+                    conn.backlog.clear();
+                    conn.lexer = Lexer::new();
+                }
+            }
         }
     }
 
@@ -665,6 +692,18 @@ impl EventLoop {
                     if conn.out.pending() > DRIVER_OUTPUT_CAP {
                         log::warn!("Driver of UPS [{ups}] is not reading: dropping the connection");
                         self.drop_driver(token);
+                    }
+                }
+                Action::StartTls { client } => {
+                    let token = Token(client as usize);
+                    let Some(conn) = self.clients.get_mut(&token) else { continue };
+                    let started = match &self.tls {
+                        Some(config) => conn.stream.start_tls(config, &conn.addr, conn.out.take_unsent()),
+                        None => Err(io::Error::other("no TLS context")),
+                    };
+                    if let Err(e) = started {
+                        log::warn!("Can't start TLS with client {}: {e}", conn.addr);
+                        self.drop_client(token);
                     }
                 }
                 Action::DropDriver { ups } => {

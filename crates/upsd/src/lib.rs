@@ -14,6 +14,7 @@ pub mod event_loop;
 pub mod http;
 pub mod limits;
 pub mod server;
+pub mod tls;
 
 use cli::{Cli, ParsedArgs};
 use event_loop::{bind_listener, EventLoop, Reloader};
@@ -171,6 +172,12 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     if let Some(level) = upsd_conf.debug_min {
         nut_daemon::log::set_min_debug(level.min(255) as u8);
     }
+    // Certificates are read once, before privileges are dropped, so the
+    // key file may stay readable by root only.
+    let tls_config = match tls::load(&upsd_conf) {
+        Ok(t) => t,
+        Err(e) => return fatal(format!("Fatal error: {e}")),
+    };
 
     // Listeners.
     let addrs = match listen_addrs(&upsd_conf, &cli) {
@@ -270,7 +277,9 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
         maxage: u64::from(upsd_conf.maxage()),
         tracking_delay: u64::from(upsd_conf.trackingdelay()),
     };
-    let server = Server::new(settings, ups, Box::new(config::Users(users)), descs, IdGen::new(seed()), Instant::now());
+    let mut server =
+        Server::new(settings, ups, Box::new(config::Users(users)), descs, IdGen::new(seed()), Instant::now());
+    server.set_tls_available(tls_config.is_some());
     let mut ev = match EventLoop::new(server, listeners) {
         Ok(ev) => ev,
         Err(e) => return fatal(format!("Can't set up the event loop: {e}")),
@@ -290,6 +299,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     };
     let allow_conf = upsd_conf.clone();
     ev.allow = Box::new(move |ip| allow_conf.client_allowed(ip));
+    ev.tls = tls_config;
 
     let _pid_guard = if cli.foreground == 1 || (cli.debug > 0 && cli.foreground == 0 && !cli.background) {
         log::info!("Running as foreground process, not saving a PID file");

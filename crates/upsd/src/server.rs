@@ -45,6 +45,9 @@ pub enum Action {
     DropDriver { ups: String },
     /// Write a log line.
     Log { level: Level, text: String },
+    /// Switch a client to TLS: everything queued before this action goes
+    /// out in plain text, the TLS handshake follows on the same socket.
+    StartTls { client: ClientId },
 }
 
 /// The settings upsd.conf gives the protocol logic.
@@ -188,6 +191,8 @@ pub struct Session {
     pub tracking: bool,
     pub last_heard: Instant,
     pub closing: bool,
+    /// The client said STARTTLS and was told `OK STARTTLS`.
+    pub tls: bool,
 }
 
 #[derive(Debug)]
@@ -239,6 +244,8 @@ pub struct Server {
     /// Client activity and new entries only move these later, so this stays
     /// a safe (possibly early) bound until the next tick.
     tick_bound: Option<Instant>,
+    /// A certificate is loaded, so STARTTLS can be honoured.
+    tls_available: bool,
 }
 
 struct Out {
@@ -269,7 +276,14 @@ impl Server {
             tracking: HashMap::new(),
             ids,
             tick_bound: Some(now),
+            tls_available: false,
         }
+    }
+
+    /// Whether STARTTLS is answered `OK STARTTLS` (a certificate was
+    /// loaded) or `ERR FEATURE-NOT-CONFIGURED`.
+    pub fn set_tls_available(&mut self, available: bool) {
+        self.tls_available = available;
     }
 
     /// UPSes in ups.conf order.
@@ -312,6 +326,7 @@ impl Server {
                 tracking: false,
                 last_heard: now,
                 closing: false,
+                tls: false,
             },
         );
         vec![Action::Log { level: Level::Debug(1), text: format!("Connect from {addr}") }]
@@ -380,7 +395,18 @@ impl Server {
             Request::Ver => net::text_line(reply, net::SERVER_INFO),
             Request::NetVer | Request::ProtVer => net::text_line(reply, net::PROTOCOL_VERSION),
             Request::Help => net::text_line(reply, net::HELP_TEXT),
-            Request::StartTls => net::err_line(reply, ErrCode::FeatureNotConfigured),
+            Request::StartTls => {
+                let session = self.clients.get_mut(&client).expect("session exists");
+                if session.tls {
+                    return net::err_line(reply, ErrCode::AlreadySslMode);
+                }
+                if !self.tls_available {
+                    return net::err_line(reply, ErrCode::FeatureNotConfigured);
+                }
+                session.tls = true;
+                net::text_line(reply, "OK STARTTLS");
+                out.actions.push(Action::StartTls { client });
+            }
             Request::Logout => {
                 let session = self.clients.get_mut(&client).expect("session exists");
                 if let Some(login) = &session.login {
@@ -1015,6 +1041,25 @@ mod tests {
         assert!(acts.contains(&Action::SendDriver { ups: "ups".into(), data: "DUMPALL\n".into() }));
         assert_eq!(logs(&acts), ["Connected to UPS [ups]: dummy-ups-ups"]);
         s
+    }
+
+    #[test]
+    fn starttls_answers_and_switches_once() {
+        let t0 = Instant::now();
+        let mut s = server(t0);
+        s.client_connected(1, "127.0.0.1", t0);
+        assert_eq!(ask(&mut s, 1, "STARTTLS", t0), "ERR FEATURE-NOT-CONFIGURED\n");
+        assert!(!s.session(1).unwrap().tls);
+        s.set_tls_available(true);
+        let words = nut_proto::lexer::split_line("STARTTLS").unwrap();
+        let acts = s.handle_client_line(1, &words, t0);
+        assert_eq!(
+            acts,
+            [Action::Send { client: 1, data: "OK STARTTLS\n".into() }, Action::StartTls { client: 1 }],
+            "the reply must be queued before the switch"
+        );
+        assert_eq!(ask(&mut s, 1, "STARTTLS", t0), "ERR ALREADY-SSL-MODE\n");
+        assert_eq!(ask(&mut s, 1, "STARTTLS extra", t0), "ERR ALREADY-SSL-MODE\n");
     }
 
     #[test]

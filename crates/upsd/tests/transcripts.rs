@@ -139,7 +139,7 @@ impl Harness {
                         closed = true;
                     }
                 }
-                Action::DropDriver { .. } | Action::Log { .. } => {}
+                Action::DropDriver { .. } | Action::Log { .. } | Action::StartTls { .. } => {}
             }
         }
         (reply, closed)

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use nut_client::{Client, ClientError, ConnectOptions, ErrCode, StartTls};
+use nut_client::{Client, ClientError, ConnectOptions, ErrCode};
 use nut_daemon::debugx;
 
 use crate::monitor::{Action, Event, Level, Monitor, Notification, PollOutcome, UpsDef};
@@ -111,9 +111,8 @@ pub enum ShutdownMode {
 /// The real thing: TCP connections to upsd, `wall`, NOTIFYCMD, the shell.
 pub struct Live {
     conns: HashMap<String, Client>,
-    /// Servers that accepted STARTTLS, which this build cannot finish:
-    /// talk plain text to them from then on.
-    no_tls: HashMap<String, bool>,
+    /// CERTPATH, CERTVERIFY, FORCESSL, CERTHOST, CERTFILE.
+    pub tls: crate::tls::TlsPolicy,
     children: Vec<Child>,
     /// NOTIFYCMD runs one at a time, in notification order, without the
     /// loop ever waiting for it (NUT forks them all at once, so two
@@ -132,7 +131,7 @@ impl Live {
     pub fn new(shutdown: ShutdownMode) -> Self {
         Live {
             conns: HashMap::new(),
-            no_tls: HashMap::new(),
+            tls: Default::default(),
             children: Vec::new(),
             exec_queue: Default::default(),
             exec_running: None,
@@ -201,18 +200,7 @@ impl Live {
     fn connect(&mut self, def: &UpsDef) -> Result<Client, ClientError> {
         let opts = ConnectOptions { io_timeout: Some(NET_TIMEOUT), ..ConnectOptions::default() };
         let mut c = Client::connect_with(&def.host, def.port, &opts)?;
-        if !self.no_tls.get(&def.sys).copied().unwrap_or(false) {
-            match c.starttls() {
-                Ok(StartTls::Refused { .. }) => {}
-                Err(ClientError::SslUnavailable) => {
-                    log::warn!("UPS [{}]: server offers TLS, which this upsmon cannot use yet; reconnecting in plain text", def.sys);
-                    self.no_tls.insert(def.sys.clone(), true);
-                    c = Client::connect_with(&def.host, def.port, &opts)?;
-                }
-                Err(e) if e.is_fatal() => return Err(e),
-                Err(_) => {}
-            }
-        }
+        self.tls.negotiate(&mut c, &def.host, &def.sys)?;
         Ok(c)
     }
 

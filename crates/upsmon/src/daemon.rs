@@ -113,6 +113,9 @@ pub fn run(progname: &str, args: &[String]) -> ExitCode {
     if let Some(flag) = &conf.powerdownflag {
         log::info!("Using power down flag file {flag}");
     }
+    for warning in crate::tls::TlsPolicy::startup_warnings(&conf) {
+        log::warn!("{warning}");
+    }
 
     if let Some(script) = &o.rehearse {
         return crate::rehearse::run(&conf, script.as_deref());
@@ -178,6 +181,7 @@ pub fn run(progname: &str, args: &[String]) -> ExitCode {
         mcfg.powerdownflag = powerdownflag;
         let mut live = Live::new(ShutdownMode::InProcess);
         live.set_alert_urls(&conf.policy.webhooks, &conf.policy.ntfy);
+        live.tls = crate::tls::TlsPolicy::from_conf(&conf);
         return main_loop(&path, mcfg, conf.notifycmd.clone(), live, false);
     }
 
@@ -274,6 +278,7 @@ fn run_child(o: &Options, _background: bool) -> ExitCode {
     let mcfg = config::monitor_config(&conf, true);
     let mut live = Live::new(ShutdownMode::ToParentStdout);
     live.set_alert_urls(&conf.policy.webhooks, &conf.policy.ntfy);
+    live.tls = crate::tls::TlsPolicy::from_conf(&conf);
     main_loop(&path, mcfg, conf.notifycmd.clone(), live, true)
 }
 

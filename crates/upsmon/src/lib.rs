@@ -8,6 +8,7 @@
 //! * [`alert`], [`alert_worker`]: WEBHOOK and NTFY delivery (payloads, and
 //!   the queue + worker thread that keeps the network off the decision path);
 //! * [`daemon`]: start-up, the privilege split and the polling loop;
+//! * [`tls`]: STARTTLS policy (CERTPATH, CERTVERIFY, FORCESSL, CERTHOST);
 //! * [`rehearse`]: the `--rehearse` dry run;
 //! * [`cli`]: the command line.
 #![forbid(unsafe_code)]
@@ -21,6 +22,7 @@ pub mod daemon;
 pub mod monitor;
 pub mod notify;
 pub mod rehearse;
+pub mod tls;
 
 pub use monitor::{Action, Event, Monitor, MonitorConfig, PollOutcome, Policy, UpsDef};
 pub use notify::{NotifyFlags, NotifyTable, NotifyType};

@@ -8,7 +8,8 @@
 //! decides, NOTIFYCMD really runs for EXEC notifications (one at a time, so
 //! the order is kept), and every other action is printed with its virtual
 //! time instead of being done. SHUTDOWNCMD never runs, `wall` is never
-//! called, no FSD is sent and POWERDOWNFLAG is not written. The answer to
+//! called, no FSD is sent, WEBHOOK/NTFY are not contacted and
+//! POWERDOWNFLAG is not written. The answer to
 //! NUMLOGINS is assumed to be 1 (no secondaries left).
 
 use std::io::Write;
@@ -59,6 +60,8 @@ struct Rehearsal {
     charge: Option<f64>,
     runtime: Option<f64>,
     out: std::io::Stdout,
+    /// WEBHOOK and NTFY targets, as `KIND url` (never contacted here).
+    alert_targets: Vec<String>,
 }
 
 impl Rehearsal {
@@ -92,6 +95,9 @@ impl Backend for Rehearsal {
                     Err(e) => self.say(&format!("  NOTIFYCMD could not start: {e}")),
                 }
             }
+        }
+        for t in self.alert_targets.clone() {
+            self.say(&format!("  would also send it to {t}"));
         }
     }
     fn wall(&mut self, text: &str) {
@@ -130,7 +136,18 @@ pub fn run(conf: &UpsmonConf, script: Option<&str>) -> ExitCode {
     let notifycmd = conf.notifycmd.clone();
     let last_step = steps.iter().map(|s| s.at).max().unwrap_or(0);
     let horizon = Duration::from_secs(last_step + 600);
-    let mut r = Rehearsal { now: Duration::ZERO, status: String::new(), charge: None, runtime: None, out: std::io::stdout() };
+    let alert_targets = crate::alert_worker::targets(&conf.policy.webhooks, &conf.policy.ntfy)
+        .iter()
+        .map(|t| format!("{} {}", t.kind(), t.url().display))
+        .collect();
+    let mut r = Rehearsal {
+        now: Duration::ZERO,
+        status: String::new(),
+        charge: None,
+        runtime: None,
+        out: std::io::stdout(),
+        alert_targets,
+    };
     r.say(&format!(
         "rehearsal: {} UPS(es), MINSUPPLIES {}, {} scripted step(s); nothing is shut down",
         cfg.ups.len(),

@@ -115,6 +115,9 @@ fn trim_g(v: f64) -> String {
     }
 }
 
+/// Longest text a `stringid` conversion publishes (NUT's 20-byte buffer).
+const STRINGID_MAX: usize = 19;
+
 /// Apply a converter. `string` resolves a USB string descriptor index.
 /// `None` means NUT would publish nothing for this value.
 pub fn convert(c: Converter, value: f64, string: &mut dyn FnMut(u8) -> Option<String>) -> Option<String> {
@@ -140,11 +143,13 @@ pub fn convert(c: Converter, value: f64, string: &mut dyn FnMut(u8) -> Option<St
             Some(format!("{year:04}/{month:02}/{day:02}"))
         }
         Converter::Hex => Some(format!("{:04x}", l)),
+        // Index 0 (no string), an index out of range or a string the
+        // device will not give all publish empty text, as NUT does. NUT
+        // reads these strings into a 20-byte buffer: at most 19 characters
+        // survive (a 23-character string is published cut to 19).
         Converter::StringId => {
-            if !(1..=255).contains(&l) {
-                return None;
-            }
-            string(l as u8)
+            let text = u8::try_from(l).ok().filter(|i| *i != 0).and_then(&mut *string).unwrap_or_default();
+            Some(text.chars().take(STRINGID_MAX).collect())
         }
         Converter::DivideBy10 => Some(format!("{:.1}", value / 10.0)),
         Converter::DivideBy100 => Some(format!("{:.2}", value / 100.0)),
@@ -156,6 +161,8 @@ pub fn convert(c: Converter, value: f64, string: &mut dyn FnMut(u8) -> Option<St
         Converter::Percent100 => Some(format!("{:.0}", value.min(100.0))),
         Converter::Integer => Some(format!("{:.0}", value)),
         Converter::Absolute => Some(format!("{:.0}", value.abs())),
+        Converter::NonZero => (value != 0.0).then(|| format!("{value:.1}")),
+        Converter::RealpowerFromLoad | Converter::AbmCharging | Converter::AbmDischarging => None,
         Converter::NonNegative => {
             if value < 0.0 {
                 None
@@ -217,7 +224,10 @@ mod tests {
         assert_eq!(convert(Converter::DivideBy10, 135.0, &mut none).as_deref(), Some("13.5"));
         let mut s = |i: u8| if i == 4 { Some("PbAc".to_string()) } else { None };
         assert_eq!(convert(Converter::StringId, 4.0, &mut s).as_deref(), Some("PbAc"));
-        assert_eq!(convert(Converter::StringId, 0.0, &mut s), None);
+        assert_eq!(convert(Converter::StringId, 0.0, &mut s).as_deref(), Some(""));
+        assert_eq!(convert(Converter::StringId, 5.0, &mut s).as_deref(), Some(""));
+        let mut long = |_: u8| Some("PbAcbattery.voltage: 54".to_string());
+        assert_eq!(convert(Converter::StringId, 6.0, &mut long).as_deref(), Some("PbAcbattery.voltage"));
         assert_eq!(atol(" -12.5x"), -12);
         assert_eq!(atol("abc"), 0);
     }

@@ -7,7 +7,7 @@ use crate::descriptor::{Descriptor, Field, ReportKind};
 use crate::error::HidError;
 use crate::format::{atol, c_format, convert};
 use crate::subdrivers::SubdriverId;
-use crate::table::{self, Entry, Info};
+use crate::table::{self, Converter, Entry, Info};
 use crate::usage;
 use crate::value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -161,12 +161,16 @@ pub struct HidUps {
     cmds: BTreeSet<String>,
     status: u32,
     alarms: Vec<String>,
+    /// NUT's `alarm_active`: the last full poll published `ups.alarm`.
+    alarm_active: bool,
     buffers: BTreeMap<u8, Vec<u8>>,
     fresh: BTreeSet<u8>,
     /// Length of the last report received per ID (what NUT sends back).
     lens: BTreeMap<u8, usize>,
     data_changed: bool,
     opts: Options,
+    /// The unit has Eaton Advanced Battery Monitoring items.
+    abm: bool,
     product: Option<String>,
     /// Things NUT would log at warning level.
     pub log: Vec<String>,
@@ -192,7 +196,13 @@ impl HidUps {
                 Active { entry: e, field, ok: true }
             })
             .collect();
+        let abm = sub == SubdriverId::Mge
+            && usage::string_to_path("UPS.BatterySystem.Charger.ABMEnable", vendor)
+                .ok()
+                .and_then(|p| find_by_path(&desc, &p))
+                .is_some();
         let mut ups = HidUps {
+            abm,
             desc,
             sub,
             entries,
@@ -200,6 +210,7 @@ impl HidUps {
             cmds: BTreeSet::new(),
             status: 0,
             alarms: Vec::new(),
+            alarm_active: false,
             buffers: BTreeMap::new(),
             fresh: BTreeSet::new(),
             lens: BTreeMap::new(),
@@ -302,10 +313,18 @@ impl HidUps {
     }
 
     /// Turn a value into NUT text via the entry; `None` = publish nothing.
-    fn entry_text(e: &Entry, v: f64, src: &mut dyn ReportSource) -> Option<String> {
+    fn entry_text(&self, e: &Entry, v: f64, src: &mut dyn ReportSource) -> Option<String> {
         match e.info {
-            Info::Format => Some(c_format(e.fmt, v)),
+            Info::Format | Info::FormatEnum(_) => Some(c_format(e.fmt, v)),
             Info::Lookup(t) => t.iter().find(|(k, _)| *k == v.trunc() as i64).map(|(_, s)| s.to_string()),
+            Info::Convert(Converter::RealpowerFromLoad) => {
+                let load: f64 = self.vars.get("ups.load")?.value.trim().parse().ok()?;
+                Some(format!("{:.0}", v * load / 100.0 * 0.8))
+            }
+            Info::Convert(Converter::AbmCharging) => Some(if self.abm && v != 0.0 { "chrg" } else { "!chrg" }.to_string()),
+            Info::Convert(Converter::AbmDischarging) => {
+                Some(if self.abm && v != 0.0 { "dischrg" } else { "!dischrg" }.to_string())
+            }
             Info::Convert(c) => convert(c, v, &mut |i| src.get_string(i)),
         }
     }
@@ -313,7 +332,7 @@ impl HidUps {
     /// Apply one value through one entry (NUT's `ups_infoval_set`).
     fn apply(&mut self, idx: usize, v: f64, src: &mut dyn ReportSource) -> bool {
         let e = self.entries[idx].entry;
-        let Some(text) = Self::entry_text(e, v, src) else {
+        let Some(text) = self.entry_text(e, v, src) else {
             return false;
         };
         if e.name == "BOOL" {
@@ -408,6 +427,9 @@ impl HidUps {
         if mode != Walk::Quick {
             self.data_changed = false;
         }
+        if mode == Walk::Full {
+            self.commit_alarms();
+        }
         self.commit_status();
         Ok(())
     }
@@ -419,7 +441,7 @@ impl HidUps {
             var.string_len = Some(e.len);
         }
         if e.flags & table::ENUM != 0 && var.rw {
-            if let Info::Lookup(t) = e.info {
+            if let Info::Lookup(t) | Info::FormatEnum(t) = e.info {
                 var.enums = t.iter().map(|(_, s)| s.to_string()).collect();
             }
         }
@@ -482,8 +504,41 @@ impl HidUps {
         bits::bit(name).map(|b| self.status & b != 0).unwrap_or(false)
     }
 
-    /// Recompute `ups.status`, `ups.alarm` and `input.transfer.reason`
-    /// from the status bits (NUT 2.8.0 rules).
+    /// Publish `ups.alarm` from the alarm entries read in this walk and
+    /// the status bits. NUT 2.8.0 does this on full polls only: the init
+    /// walk, quick polls and interrupt reports leave the alarm (and the
+    /// `ALARM` status word) as the last full poll set it.
+    fn commit_alarms(&mut self) {
+        let mut alarms = self.alarms.clone();
+        for (bit, text) in [
+            ("replacebatt", "Replace battery!"),
+            ("shutdownimm", "Shutdown imminent!"),
+            ("fanfail", "Fan failure!"),
+            ("nobattery", "No battery installed!"),
+            ("battvoltlo", "Battery voltage too low!"),
+            ("battvolthi", "Battery voltage too high!"),
+            ("chargerfail", "Battery charger fail!"),
+            ("overheat", "Temperature too high!"),
+            ("commfault", "Internal UPS fault!"),
+            ("awaitingpower", "Awaiting power!"),
+            ("bypassauto", "Automatic bypass mode!"),
+            ("bypassman", "Manual bypass mode!"),
+        ] {
+            if self.has(bit) {
+                alarms.push(text.to_string());
+            }
+        }
+        self.alarm_active = !alarms.is_empty();
+        if alarms.is_empty() {
+            self.vars.remove("ups.alarm");
+        } else {
+            self.set_var("ups.alarm", alarms.join(" "));
+        }
+    }
+
+    /// Recompute `ups.status` and `input.transfer.reason` from the status
+    /// bits (NUT 2.8.0 rules); `ALARM` leads while the last full poll
+    /// published an alarm.
     fn commit_status(&mut self) {
         let mut st: Vec<&str> = Vec::new();
         let on_battery = !self.has("online")
@@ -519,31 +574,9 @@ impl HidUps {
         if self.has("cal") {
             st.push("CAL");
         }
-        let mut alarms = self.alarms.clone();
-        for (bit, text) in [
-            ("replacebatt", "Replace battery!"),
-            ("shutdownimm", "Shutdown imminent!"),
-            ("fanfail", "Fan failure!"),
-            ("nobattery", "No battery installed!"),
-            ("battvoltlo", "Battery voltage too low!"),
-            ("battvolthi", "Battery voltage too high!"),
-            ("chargerfail", "Battery charger fail!"),
-            ("overheat", "Temperature too high!"),
-            ("commfault", "Internal UPS fault!"),
-            ("awaitingpower", "Awaiting power!"),
-            ("bypassauto", "Automatic bypass mode!"),
-            ("bypassman", "Manual bypass mode!"),
-        ] {
-            if self.has(bit) {
-                alarms.push(text.to_string());
-            }
-        }
         let mut status = st.join(" ");
-        if alarms.is_empty() {
-            self.vars.remove("ups.alarm");
-        } else {
+        if self.alarm_active {
             status = format!("ALARM {status}");
-            self.set_var("ups.alarm", alarms.join(" "));
         }
         self.set_var("ups.status", status);
         if self.has("vrange") {
@@ -721,7 +754,7 @@ impl HidUps {
                     reason: "this variable has no reverse conversion".to_string(),
                 })
             }
-            Info::Format => atol(val),
+            Info::Format | Info::FormatEnum(_) => atol(val),
         };
         let Some(fi) = self.entries[idx].field else {
             return Err(HidError::NotWritable(name.to_string()));

@@ -44,6 +44,20 @@ pub enum Converter {
     Absolute,
     /// Eaton: battery runtime/"Code" passthrough as `%.0f` but negative → absent.
     NonNegative,
+    /// Eaton battery voltage: `%.1f`, but 0 (no reading) publishes nothing.
+    NonZero,
+    /// Eaton units without an active-power item: `ups.realpower` estimated
+    /// from the nominal apparent power (the value), the published `ups.load`
+    /// and a power factor of 0.8, no decimals (NUT 2.8.0: 700 VA at 8 %
+    /// gives 45, 850 VA at 24 % gives 163).
+    RealpowerFromLoad,
+    /// Eaton `PresentStatus.Charging`: NUT 2.8.0's MGE subdriver only
+    /// trusts it when the unit has Advanced Battery Monitoring items
+    /// (`UPS.BatterySystem.Charger.ABMEnable`); without them it always
+    /// clears the charging bit (observed: value 1 gives `!chrg`).
+    AbmCharging,
+    /// The same for `PresentStatus.Discharging` (`!dischrg`).
+    AbmDischarging,
 }
 
 /// How a value is turned into NUT text.
@@ -55,6 +69,9 @@ pub enum Info {
     Lookup(&'static [(i64, &'static str)]),
     /// A function converter.
     Convert(Converter),
+    /// Use the entry's printf format; the table's texts are only the ENUM
+    /// values offered to clients (a value outside them is still published).
+    FormatEnum(&'static [(i64, &'static str)]),
 }
 
 /// One table entry.
@@ -130,10 +147,6 @@ pub const fn cmd_lkp(name: &'static str, path: &'static str, value: &'static str
 pub const DEFAULT_ONDELAY: &str = "30";
 /// Default `offdelay`.
 pub const DEFAULT_OFFDELAY: &str = "20";
-/// CyberPower defaults.
-pub const DEFAULT_ONDELAY_CPS: &str = "120";
-/// CyberPower defaults.
-pub const DEFAULT_OFFDELAY_CPS: &str = "60";
 
 // ---- lookup tables shared by all subdrivers (NUT's usbhid-ups.c set) ----
 

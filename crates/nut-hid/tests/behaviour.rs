@@ -85,7 +85,14 @@ fn status_bits_give_nut_tokens_and_alarms() {
     // Overload, VoltageNotRegulated (bits 0..8).
     src.reports.insert(0x16, vec![0x16, 0b0000_0100, 0x00]);
     let (mut ups, mut src) = start(src, Options::default());
-    // BatteryPresent = 0 -> "No battery installed!"
+    // BatteryPresent = 0 -> "No battery installed!", but as in NUT 2.8.0
+    // alarms are published by full polls only: not by the init walk, not
+    // by quick polls.
+    assert_eq!(ups.status(), "OL");
+    assert_eq!(val(&ups, "ups.alarm"), None);
+    ups.walk(&mut src, Walk::Quick).unwrap();
+    assert_eq!(ups.status(), "OL");
+    ups.walk(&mut src, Walk::Full).unwrap();
     assert_eq!(ups.status(), "ALARM OL");
     assert_eq!(val(&ups, "ups.alarm").as_deref(), Some("No battery installed!"));
     src.reports.insert(0x16, vec![0x16, 0b1100_1010, 0x00]);
@@ -98,6 +105,12 @@ fn status_bits_give_nut_tokens_and_alarms() {
     // Interrupt report: back on line, charging, battery fine.
     ups.handle_interrupt(&[0x16, 0b0000_1101, 0x00], &mut src);
     ups.handle_interrupt(&[0x13, 0x01], &mut src);
+    // The alarm stays until the next full poll clears it.
+    assert_eq!(ups.status(), "ALARM OL CHRG");
+    assert_eq!(val(&ups, "ups.alarm").as_deref(), Some("Replace battery!"));
+    src.reports.insert(0x16, vec![0x16, 0b0000_1101, 0x00]);
+    src.reports.insert(0x13, vec![0x13, 0x01]);
+    ups.walk(&mut src, Walk::Full).unwrap();
     assert_eq!(ups.status(), "OL CHRG");
     assert_eq!(val(&ups, "ups.alarm"), None);
     // OL + discharging is OB only with onlinedischarge.

@@ -1,6 +1,7 @@
 //! APC (VID 051d).
 
 use super::Identity;
+use crate::descriptor::Descriptor;
 use crate::table::*;
 
 /// APCStatusFlag (Back-UPS LS 500): 8 and 16 mean output on.
@@ -140,4 +141,39 @@ pub fn split_model(product: Option<&str>, id: &mut Identity) {
         id.extra.push(("ups.firmware.aux".to_string(), aux.to_string()));
     }
     id.extra.push(("ups.firmware".to_string(), main.to_string()));
+}
+
+const INPUT_HVT: &[u32] = &[0x0084_0004, 0x0084_001a, 0x0084_0054];
+const INPUT_VOLTAGE: &[u32] = &[0x0084_0004, 0x0084_001a, 0x0084_0030];
+const INPUT_CONFIG_VOLTAGE: &[u32] = &[0x0084_0004, 0x0084_001a, 0x0084_0040];
+
+/// Back-UPS (051d:0002) firmwares whose `UPS.Input.Voltage` logical
+/// maximum lies below the high transfer voltage's clamp real mains
+/// readings (an XS 1400U declares 75..140 and reads 0 as 75). As NUT 2.8.0
+/// does on the recorded units: the voltage gets 0 .. twice the high
+/// transfer maximum (556, 560, 600 seen), and `Input.ConfigVoltage` keeps
+/// its minimum but gets the same maximum, cut to what its bits hold (255
+/// for 8 bits). Units whose voltage range already covers it are left alone.
+pub fn fix(d: &mut Descriptor) -> Vec<String> {
+    let mut log = Vec::new();
+    let max_of = |d: &Descriptor, p: &[u32]| d.fields.iter().find(|f| f.path == p).map(|f| f.logical_max);
+    let (Some(hvt), Some(volt)) = (max_of(d, INPUT_HVT), max_of(d, INPUT_VOLTAGE)) else {
+        return log;
+    };
+    if volt >= hvt {
+        return log;
+    }
+    let wide = hvt.saturating_mul(2);
+    let cap = |bits: u32, v: i64| if bits > 0 && bits < 63 { v.min((1i64 << bits) - 1) } else { v };
+    for f in d.fields.iter_mut() {
+        if f.path == INPUT_VOLTAGE {
+            f.logical_min = 0;
+            f.logical_max = cap(f.bit_size, wide);
+            log.push(format!("set Input Voltage LogMin = 0, LogMax = {}", f.logical_max));
+        } else if f.path == INPUT_CONFIG_VOLTAGE {
+            f.logical_max = cap(f.bit_size, wide);
+            log.push(format!("set Input ConfigVoltage LogMin = {}, LogMax = {}", f.logical_min, f.logical_max));
+        }
+    }
+    log
 }

@@ -16,7 +16,7 @@ pub const TABLE: &[Entry] = &[
     var("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f"),
     conv("battery.type", "UPS.PowerSummary.iDeviceChemistry", 0, Converter::StringId),
     var("battery.voltage", "UPS.PowerSummary.Voltage", "%.1f"),
-    var("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f"),
+    var("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.1f"),
     conv("ups.mfr.date", "UPS.PowerSummary.ManufacturerDate", 0, Converter::Date),
     absent("ups.delay.start", "UPS.PowerSummary.DelayBeforeStartup", DEFAULT_ONDELAY),
     absent("ups.delay.shutdown", "UPS.PowerSummary.DelayBeforeShutdown", DEFAULT_OFFDELAY),

@@ -1,4 +1,6 @@
-//! CyberPower (VID 0764).
+//! CyberPower (VID 0764), as NUT 2.8.0 has it: the same 20/30 s delays as
+//! every other subdriver (NUT master uses 60/120) and no ups.power,
+//! ups.power.nominal or ups.realpower (master added those).
 
 use crate::descriptor::Descriptor;
 use crate::table::*;
@@ -19,12 +21,9 @@ pub const TABLE: &[Entry] = &[
     var("ups.load", "UPS.Output.PercentLoad", "%.0f"),
     lkp("ups.beeper.status", "UPS.PowerSummary.AudibleAlarmControl", 0, BEEPER),
     lkp("ups.test.result", "UPS.Output.Test", 0, TEST_READ),
-    var("ups.power", "UPS.Output.ApparentPower", "%.0f"),
-    var("ups.power.nominal", "UPS.Output.ConfigApparentPower", "%.0f"),
-    var("ups.realpower", "UPS.Output.ActivePower", "%.0f"),
     var("ups.realpower.nominal", "UPS.Output.ConfigActivePower", "%.0f"),
-    absent("ups.delay.start", "UPS.Output.DelayBeforeStartup", DEFAULT_ONDELAY_CPS),
-    absent("ups.delay.shutdown", "UPS.Output.DelayBeforeShutdown", DEFAULT_OFFDELAY_CPS),
+    absent("ups.delay.start", "UPS.Output.DelayBeforeStartup", DEFAULT_ONDELAY),
+    absent("ups.delay.shutdown", "UPS.Output.DelayBeforeShutdown", DEFAULT_OFFDELAY),
     varf("ups.timer.start", "UPS.Output.DelayBeforeStartup", "%.0f", PS),
     varf("ups.timer.shutdown", "UPS.Output.DelayBeforeShutdown", "%.0f", PS),
     varf("ups.timer.reboot", "UPS.Output.DelayBeforeReboot", "%.0f", PS),
@@ -49,8 +48,8 @@ pub const TABLE: &[Entry] = &[
     cmd("test.battery.start.quick", "UPS.Output.Test", "1"),
     cmd("test.battery.start.deep", "UPS.Output.Test", "2"),
     cmd("test.battery.stop", "UPS.Output.Test", "3"),
-    cmd("load.off.delay", "UPS.Output.DelayBeforeShutdown", DEFAULT_OFFDELAY_CPS),
-    cmd("load.on.delay", "UPS.Output.DelayBeforeStartup", DEFAULT_ONDELAY_CPS),
+    cmd("load.off.delay", "UPS.Output.DelayBeforeShutdown", DEFAULT_OFFDELAY),
+    cmd("load.on.delay", "UPS.Output.DelayBeforeStartup", DEFAULT_ONDELAY),
     cmd("shutdown.stop", "UPS.Output.DelayBeforeShutdown", "-1"),
     cmd("shutdown.reboot", "UPS.Output.DelayBeforeReboot", "10"),
     cmd("beeper.on", "UPS.PowerSummary.AudibleAlarmControl", "2"),

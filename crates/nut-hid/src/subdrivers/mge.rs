@@ -9,7 +9,10 @@ const SENSITIVITY: &[(i64, &str)] = &[(0, "normal"), (1, "high"), (2, "low")];
 const ENABLE_DISABLE: &[(i64, &str)] = &[(0, "disabled"), (1, "enabled")];
 /// Output voltages the nominal selector accepts.
 const NOMINAL_OUT: &[(i64, &str)] =
-    &[(200, "200"), (208, "208"), (220, "220"), (230, "230"), (240, "240"), (120, "120")];
+    &[(200, "200"), (208, "208"), (220, "220"), (230, "230"), (240, "240")];
+/// PowerConverter.ConverterType (1 seen on a 3S and a TG-BOX; "online" is
+/// what the nut-ddl dumps of double-conversion Eaton units show).
+const UPS_TYPE: &[(i64, &str)] = &[(1, "offline / line interactive"), (2, "online")];
 /// Input [3] used means the UPS runs on battery.
 const ONBATT: &[(i64, &str)] = &[(1, "!online")];
 /// Input [1] used means the UPS runs on line.
@@ -30,13 +33,15 @@ const fn rwl(name: &'static str, path: &'static str, len: u8, flags: u16, t: &'s
 const fn absent_n(name: &'static str, path: &'static str, dflt: &'static str, len: u8) -> Entry {
     Entry { name, var_flags: RW | STRING, len, path, fmt: dflt, flags: ABSENT, info: Info::Format }
 }
+const fn abm(path: &'static str, c: Converter) -> Entry {
+    Entry { name: "BOOL", var_flags: 0, len: 0, path, fmt: "", flags: QUICK_POLL, info: Info::Convert(c) }
+}
 const fn alarm(path: &'static str, t: &'static [(i64, &'static str)]) -> Entry {
     Entry { name: "ups.alarm", var_flags: 0, len: 0, path, fmt: "", flags: 0, info: Info::Lookup(t) }
 }
 
 /// The table, first match per NUT name wins.
 pub const TABLE: &[Entry] = &[
-    conv("device.usb.version", "UPS.System.USB.iVersion", STATIC, Converter::StringId),
     var("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
     rwn("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimitSetting", "%.0f", 5, SEMI_STATIC),
     varf("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", STATIC),
@@ -46,7 +51,7 @@ pub const TABLE: &[Entry] = &[
     conv("battery.temperature", "UPS.BatterySystem.Battery.Temperature", 0, Converter::KelvinCelsius),
     conv("battery.type", "UPS.PowerSummary.iDeviceChemistry", STATIC, Converter::StringId),
     var("battery.voltage", "UPS.BatterySystem.Voltage", "%.1f"),
-    var("battery.voltage", "UPS.PowerSummary.Voltage", "%.1f"),
+    conv("battery.voltage", "UPS.PowerSummary.Voltage", 0, Converter::NonZero),
     varf("battery.voltage.nominal", "UPS.BatterySystem.ConfigVoltage", "%.0f", STATIC),
     varf("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f", STATIC),
     rwl("battery.protection", "UPS.BatterySystem.Battery.DeepDischargeProtection", 5, SEMI_STATIC, YES_NO),
@@ -71,6 +76,7 @@ pub const TABLE: &[Entry] = &[
     var("ups.L3.power", "UPS.PowerConverter.Output.Phase.[3].ApparentPower", "%.0f"),
     varf("ups.power.nominal", "UPS.Flow.[4].ConfigApparentPower", "%.0f", STATIC),
     var("ups.realpower", "UPS.PowerConverter.Output.ActivePower", "%.0f"),
+    conv("ups.realpower", "UPS.Flow.[4].ConfigApparentPower", 0, Converter::RealpowerFromLoad),
     var("ups.L1.realpower", "UPS.PowerConverter.Output.Phase.[1].ActivePower", "%.0f"),
     var("ups.L2.realpower", "UPS.PowerConverter.Output.Phase.[2].ActivePower", "%.0f"),
     var("ups.L3.realpower", "UPS.PowerConverter.Output.Phase.[3].ActivePower", "%.0f"),
@@ -78,11 +84,12 @@ pub const TABLE: &[Entry] = &[
     rwl("ups.start.auto", "UPS.PowerConverter.Input.[1].AutomaticRestart", 5, SEMI_STATIC, YES_NO),
     rwl("ups.start.battery", "UPS.PowerConverter.Input.[3].StartOnBattery", 5, SEMI_STATIC, YES_NO),
     rwl("ups.start.reboot", "UPS.PowerConverter.Output.ForcedReboot", 5, SEMI_STATIC, YES_NO),
+    lkp("ups.type", "UPS.PowerConverter.ConverterType", STATIC, UPS_TYPE),
     // status bits
     bool_("UPS.PowerSummary.PresentStatus.ACPresent", PS, ONLINE),
     bool_("UPS.PowerConverter.Input.[3].PresentStatus.Used", 0, ONBATT),
-    bool_("UPS.PowerSummary.PresentStatus.Discharging", PS, DISCHARGING),
-    bool_("UPS.PowerSummary.PresentStatus.Charging", PS, CHARGING),
+    abm("UPS.PowerSummary.PresentStatus.Discharging", Converter::AbmDischarging),
+    abm("UPS.PowerSummary.PresentStatus.Charging", Converter::AbmCharging),
     bool_("UPS.PowerSummary.PresentStatus.BelowRemainingCapacityLimit", PS, LOWBATT),
     bool_("UPS.PowerConverter.Output.Overload.[1].PresentStatus.OverThreshold", 0, OVERLOAD),
     bool_("UPS.PowerConverter.Output.Overload.[2].PresentStatus.OverThreshold", 0, OVERLOAD),
@@ -149,9 +156,9 @@ pub const TABLE: &[Entry] = &[
         var_flags: RW | STRING,
         len: 3,
         path: "UPS.Flow.[4].ConfigVoltage",
-        fmt: "%s",
+        fmt: "%.0f",
         flags: SEMI_STATIC | ENUM,
-        info: Info::Lookup(NOMINAL_OUT),
+        info: Info::FormatEnum(NOMINAL_OUT),
     },
     var("output.current", "UPS.PowerConverter.Output.Current", "%.2f"),
     var("output.current.nominal", "UPS.Flow.[4].ConfigCurrent", "%.2f"),

@@ -11,7 +11,9 @@ use crate::usage::Vendor;
 mod apc;
 mod belkin;
 mod cps;
+mod delta;
 mod generic;
+mod legrand;
 mod liebert;
 mod mge;
 mod powercom;
@@ -304,10 +306,10 @@ impl SubdriverId {
             SubdriverId::Liebert => liebert::TABLE,
             SubdriverId::Powercom => powercom::TABLE,
             SubdriverId::Arduino => small::ARDUINO,
-            SubdriverId::Delta => small::DELTA,
+            SubdriverId::Delta => delta::TABLE,
             SubdriverId::Ever => small::EVER,
             SubdriverId::Idowell => small::IDOWELL,
-            SubdriverId::Legrand => small::LEGRAND,
+            SubdriverId::Legrand => legrand::TABLE,
             SubdriverId::Openups => small::OPENUPS,
             SubdriverId::Powervar => small::POWERVAR,
             SubdriverId::Salicru => small::SALICRU,
@@ -319,16 +321,15 @@ impl SubdriverId {
     pub fn fix_descriptor(self, d: &mut Descriptor, vendor_id: u16, product_id: u16) -> Vec<String> {
         match self {
             SubdriverId::Cps if vendor_id == 0x0764 && matches!(product_id, 0x0501 | 0x0601) => cps::fix(d),
+            SubdriverId::Apc if vendor_id == 0x051d && product_id == 0x0002 => apc::fix(d),
             _ => Vec::new(),
         }
     }
 
-    /// Default `ondelay`/`offdelay` (CyberPower uses longer ones).
+    /// Default `ondelay`/`offdelay`: 30 and 20 for every subdriver in NUT
+    /// 2.8.0 (CyberPower's longer 120/60 came later).
     pub fn default_delays(self) -> (u32, u32) {
-        match self {
-            SubdriverId::Cps => (120, 60),
-            _ => (30, 20),
-        }
+        (30, 20)
     }
 
     /// Whether NUT leaves the interrupt pipe on for this device.

@@ -1,20 +1,15 @@
 //! Subdrivers whose NUT tables are small variations of the generic PDC
-//! layout: Arduino, Delta, Ever, iDowell, Legrand, openUPS, Powervar,
-//! Salicru.
+//! layout: Arduino, Ever, iDowell, openUPS, Powervar, Salicru.
 
 use super::GENERIC;
 use crate::table::Entry;
 
 /// Arduino HID UPS sketch.
 pub const ARDUINO: &[Entry] = GENERIC;
-/// Delta.
-pub const DELTA: &[Entry] = GENERIC;
 /// Ever.
 pub const EVER: &[Entry] = GENERIC;
 /// iDowell.
 pub const IDOWELL: &[Entry] = GENERIC;
-/// Legrand.
-pub const LEGRAND: &[Entry] = GENERIC;
 /// openUPS.
 pub const OPENUPS: &[Entry] = GENERIC;
 /// Powervar.

@@ -59,7 +59,7 @@ pub const TABLE: &[Entry] = &[
     varf("output.voltage.nominal", "UPS.Flow.ConfigVoltage", "%.0f", STATIC),
     var("output.voltage", "UPS.PowerConverter.Output.Voltage", "%.1f"),
     var("output.voltage", "UPS.PowerSummary.Voltage", "%.1f"),
-    var("output.current", "UPS.PowerConverter.Output.Current", "%.2f"),
+    var("output.current", "UPS.PowerConverter.Output.Current", "%.1f"),
     varf("output.frequency.nominal", "UPS.Flow.ConfigFrequency", "%.0f", STATIC),
     var("output.frequency", "UPS.PowerConverter.Output.Frequency", "%.1f"),
     cmd("test.battery.start.quick", "UPS.BatterySystem.Test", "1"),

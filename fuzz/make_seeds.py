@@ -110,6 +110,18 @@ requests = [
 for r in requests:
     seed("net_roundtrip", r + "\n")
 
+# HTTP request heads for upsd's status page (our own list).
+http_heads = [
+    "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: application/openmetrics-text;version=1.0.0,text/plain;q=0.5\r\n\r\n",
+    "HEAD /api/ups/my%2Dups HTTP/1.0\nConnection: keep-alive\n\n",
+    "GET /api/history?since=1700000000 HTTP/1.1\r\nHost: x\r\n\r\nGET /api/list HTTP/1.1\r\nHost: x\r\n\r\n",
+    "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+    "LIST UPS\r\n\r\n",
+]
+for h in http_heads:
+    seed("http_request", h)
+
 # Driver socket messages: fixed lines plus SETINFO dumps made from data files.
 sock_lines = [
     'SETINFO ups.status "OL"', 'DELINFO ups.alarm', 'ADDENUM input.transfer.low "180"', 'DELENUM input.transfer.low "180"',
@@ -179,7 +191,7 @@ for p in files_under(os.path.join(shared, "hid"), r"\.txt$"):
     for r in reports[:20]:
         seed("hid_report", prefix + r)
 
-for t in sorted(set(list(conf_map) + ["conf_cmdvartab", "lexer", "net_roundtrip", "sock_roundtrip",
+for t in sorted(set(list(conf_map) + ["conf_cmdvartab", "lexer", "http_request", "net_roundtrip", "sock_roundtrip",
                                       "hid_descriptor", "hid_report"])):
     d = os.path.join(CORPUS, t)
     n = len(os.listdir(d)) if os.path.isdir(d) else 0

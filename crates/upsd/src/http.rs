@@ -2,7 +2,7 @@
 //! Prometheus metrics and a small JSON API, served from upsd's one mio
 //! loop like the NUT clients.
 //!
-//! * [`request`]: parsing a request head (pure, bounded);
+//! * [`nut_proto::http`]: parsing a request head (pure, bounded);
 //! * [`view`]: the borrowed snapshot of a UPS the renderers work on;
 //! * [`metrics`], [`json`], [`history`]: the answers;
 //! * [`route`]: request → response (pure);
@@ -16,7 +16,6 @@
 pub mod history;
 pub mod json;
 pub mod metrics;
-pub mod request;
 pub mod view;
 
 use crate::event_loop::{OutBuf, CLIENT_OUTPUT_CAP};
@@ -26,7 +25,7 @@ use history::History;
 use mio::event::Event;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Interest, Registry, Token};
-use request::{Method, Parse, Request};
+use nut_proto::http::{self as request, Method, Parse, Request};
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::net::{IpAddr, Shutdown};

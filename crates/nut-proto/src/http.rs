@@ -1,5 +1,6 @@
 //! Parsing one HTTP/1.x request head from the bytes a connection has
-//! received so far. Pure: bytes in, a verdict out.
+//! received so far, for upsd's `HTTP_LISTEN` status page and metrics.
+//! Pure: bytes in, a verdict out; never panics.
 //!
 //! Only what the status page and `/metrics` need is supported: requests
 //! without a body. Anything else gets a 4xx/5xx answer and the connection

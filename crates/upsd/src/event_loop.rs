@@ -25,6 +25,8 @@ pub const CONNECT_LOG_EVERY: Duration = Duration::from_secs(300);
 pub const RECONNECT_EVERY: Duration = Duration::from_secs(2);
 
 const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
+/// Bytes asked for per read from a client.
+const READ_CHUNK: usize = 16384;
 const FIRST_DYNAMIC: usize = 1024;
 
 /// What the loop should do after a signal.
@@ -119,6 +121,8 @@ pub struct EventLoop {
     poll: Poll,
     listeners: Vec<TcpListener>,
     clients: HashMap<Token, ClientConn>,
+    /// Reused for every client read (see `read_client`).
+    read_buf: Vec<u8>,
     drivers: HashMap<Token, DriverConn>,
     driver_token: HashMap<String, Token>,
     connect_log: HashMap<String, Instant>,
@@ -201,6 +205,7 @@ impl EventLoop {
             driver_token: HashMap::new(),
             connect_log: HashMap::new(),
             next_token: FIRST_DYNAMIC,
+            read_buf: Vec::new(),
             signals,
             server,
             maxconn: usize::MAX,
@@ -471,14 +476,22 @@ impl EventLoop {
     /// instead of paying one more read for EAGAIN on every request; when the
     /// peer has closed (`until_eof`) we read on to see the end.
     fn read_client(&mut self, token: Token, until_eof: bool) {
-        let mut buf = [0u8; 16384];
+        // One buffer for every read: zeroing 16 KiB per request showed in
+        // profiles of GET VAR under load.
+        let mut buf = std::mem::take(&mut self.read_buf);
+        buf.resize(READ_CHUNK, 0);
+        self.read_client_into(token, until_eof, &mut buf);
+        self.read_buf = buf;
+    }
+
+    fn read_client_into(&mut self, token: Token, until_eof: bool, buf: &mut [u8]) {
         let mut drained = false;
         loop {
             if !self.handle_backlog(token) || drained {
                 return;
             }
             let Some(conn) = self.clients.get_mut(&token) else { return };
-            let n = match conn.stream.read(&mut buf) {
+            let n = match conn.stream.read(buf) {
                 Ok(0) => {
                     self.drop_client(token);
                     return;

@@ -598,6 +598,24 @@ fn plain_text_after_starttls_drops_only_that_client() {
     noise.send_raw(&[0xde; 300]).expect("send");
     assert!(dropped_without_reply(&mut noise, Duration::from_secs(5)));
 
+    // Commands pipelined behind STARTTLS are not run (STARTTLS injection),
+    // and the only plain text ever sent back is OK STARTTLS.
+    {
+        use std::io::{Read, Write};
+        let mut raw = std::net::TcpStream::connect(("127.0.0.1", sb.port())).expect("connect");
+        raw.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        raw.write_all(b"STARTTLS\nUSERNAME mon\nPASSWORD pass\nLOGIN ups\nGET VAR ups ups.status\n").expect("send");
+        let mut first = [0u8; 12];
+        raw.read_exact(&mut first).expect("OK STARTTLS");
+        assert_eq!(&first, b"OK STARTTLS\n");
+        // Had the injected lines run, this connection would hold a login.
+        assert_eq!(bystander.request("GET NUMLOGINS ups").expect("reply").trim_end(), "NUMLOGINS ups 0");
+        raw.write_all(b"not a ClientHello\n").expect("send");
+        let mut rest = Vec::new();
+        let _ = raw.read_to_end(&mut rest);
+        assert!(rest.is_empty() || rest[0] == 0x15, "plain text after OK STARTTLS: {:?}", String::from_utf8_lossy(&rest));
+    }
+
     // A client that goes quiet after STARTTLS does not hold anyone up.
     let mut quiet = LineClient::connect(sb.port()).expect("connect");
     assert_eq!(

@@ -235,8 +235,11 @@ impl EventLoop {
         t
     }
 
+    /// What MAXCONN limits: driver and client connections. As in NUT
+    /// 2.8.0, whose upsd stops polling its listeners once drivers and
+    /// clients fill MAXCONN, the listeners themselves do not count.
     fn conn_count(&self) -> usize {
-        self.listeners.len() + self.clients.len() + self.drivers.len() + self.http.count()
+        self.clients.len() + self.drivers.len() + self.http.count()
     }
 
     /// Run until a stop signal; returns the exit status.

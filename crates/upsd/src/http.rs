@@ -239,9 +239,9 @@ impl Http {
         token.0 >= BASE && token.0 <= LAST_TOKEN
     }
 
-    /// Listeners and connections, for MAXCONN.
+    /// Connections, for MAXCONN (listeners do not count, as in NUT).
     pub fn count(&self) -> usize {
-        self.listeners.len() + self.conns.len()
+        self.conns.len()
     }
 
     fn token(&mut self) -> Token {

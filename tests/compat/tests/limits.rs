@@ -112,20 +112,30 @@ fn per_address_cap_refuses_at_once_and_leaves_room_for_others() {
     let _ = upsd;
 }
 
-#[test]
-fn maxconn_refuses_at_once_with_a_log_line() {
-    // MAXCONN counts the listener and the driver too: 1 + 1 + 4 clients.
-    let (sb, _upsd, _fake) = start(Impl::Ours, "MAXCONN 6\n");
+/// MAXCONN counts drivers and clients (not listeners), as NUT 2.8.0 does: with MAXCONN 6 and
+/// one driver, five clients. Ours closes the next one at once with a log line; NUT leaves it
+/// waiting unanswered (`maxconn_under_nut_leaves_the_client_hanging`).
+fn maxconn_first_five(imp: Impl) -> (Sandbox, FakeDriver, Vec<TcpStream>) {
+    let (sb, _upsd, fake) = start(imp, "MAXCONN 6\n");
+    // The readiness check's connections must be gone.
+    std::thread::sleep(Duration::from_millis(300));
     let port = sb.port();
     let mut held = Vec::new();
-    for i in 0..4 {
+    for i in 0..5 {
         let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 1 + (i % 2)), port).expect("connect");
-        assert!(answers(&mut s), "client {i} under MAXCONN got no answer\n{}", sb.logs());
+        assert!(answers(&mut s), "{imp} upsd: client {i} under MAXCONN got no answer\n{}", sb.logs());
         held.push(s);
     }
+    (sb, fake, held)
+}
+
+#[test]
+fn maxconn_refuses_at_once_with_a_log_line() {
+    let (sb, _fake, held) = maxconn_first_five(Impl::Ours);
+    let port = sb.port();
     for i in 0..10 {
         let mut s = connect_from(Ipv4Addr::new(127, 0, 0, 3), port).expect("connect");
-        assert!(refused(&mut s, Duration::from_secs(2)), "client {} past MAXCONN was left hanging", i + 5);
+        assert!(refused(&mut s, Duration::from_secs(2)), "client {} past MAXCONN was left hanging", i + 6);
     }
     let log = full_log(&sb, "upsd-ours");
     let lines = count(&log, "Rejecting connection from 127.0.0.3: MAXCONN (6) reached");
@@ -231,4 +241,30 @@ fn allow_from_refuses_other_addresses_rate_limited() {
     let log = full_log(&sb, "upsd-ours");
     let lines = count(&log, "Rejecting connection from 127.0.0.3: not in ALLOW_FROM");
     assert!((1..=5).contains(&lines), "expected 1..=5 lines, got {lines}:\n{log}");
+}
+
+/// What ours improves on, pinned: NUT 2.8.0's upsd logs one line per bad byte.
+#[test]
+fn bad_bytes_under_nut_are_logged_per_byte() {
+    let (sb, _upsd, _fake) = start(Impl::Nut, "");
+    let mut c = LineClient::connect(sb.port()).expect("connect");
+    assert_eq!(c.request("GET VAR ups \x01ups.\x02status\x03").expect("reply"), "VAR ups ups.status \"OL\"\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let log = full_log(&sb, "upsd-nut");
+    assert_eq!(count(&log, "discarding invalid character"), 3, "{log}");
+}
+
+/// Pinned: NUT 2.8.0's upsd accepts the same five, and past MAXCONN neither answers nor
+/// closes a new client.
+#[test]
+fn maxconn_under_nut_leaves_the_client_hanging() {
+    let (sb, _fake, _held) = maxconn_first_five(Impl::Nut);
+    let mut extra = connect_from(Ipv4Addr::new(127, 0, 0, 3), sb.port()).expect("connect (the kernel accepts into the backlog)");
+    extra.set_read_timeout(Some(Duration::from_secs(2))).expect("timeout");
+    let _ = extra.write_all(b"VER\n");
+    let mut buf = [0u8; 64];
+    match extra.read(&mut buf) {
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+        other => panic!("NUT 2.8.0 past MAXCONN no longer hangs: {other:?}"),
+    }
 }

@@ -138,6 +138,8 @@ fn driver_killed_and_restarted() {
     };
     let pidfile = sb.run().join("dummy-ups-ups.pid");
     let sock = sb.driver_socket("dummy-ups", "ups");
+    // Whatever happens below, the background driver (the one running then) is stopped.
+    let _stop = StopDriver(pidfile.clone());
     start_bg(&mut sb);
     let upsd = sb.start_upsd(Impl::Ours);
     sb.wait_ups_ready("ups", Some(upsd)).unwrap_or_else(|e| panic!("{e}"));
@@ -160,6 +162,19 @@ fn driver_killed_and_restarted() {
     assert!(!log.contains("Duplicate driver instance"), "the dead driver was taken for a live one:\n{log}");
     let _ = kill(Pid::from_raw(pid2), Signal::SIGTERM);
     wait(&mut sb, "driver stopped", Duration::from_secs(5), |_| gone(pid2));
+}
+
+/// Stops the driver named in a pid file when dropped (also when a test fails).
+struct StopDriver(std::path::PathBuf);
+
+impl Drop for StopDriver {
+    fn drop(&mut self) {
+        if let Some(pid) = pid_in(&self.0) {
+            if !gone(pid) {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            }
+        }
+    }
 }
 
 /// upsmon's privilege split: the child (pid file) and the root parent (the process we start).

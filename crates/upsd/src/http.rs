@@ -18,7 +18,7 @@ pub mod json;
 pub mod metrics;
 pub mod view;
 
-use crate::event_loop::{OutBuf, CLIENT_OUTPUT_CAP};
+use crate::event_loop::OutBuf;
 use crate::limits::{self, AddrCounts, RateLog, Refusal};
 use crate::server::Server;
 use history::History;
@@ -188,6 +188,8 @@ struct Conn {
     inbuf: Vec<u8>,
     out: OutBuf,
     close_when_flushed: bool,
+    /// The peer has shut down its sending side.
+    eof: bool,
     last_active: Instant,
 }
 
@@ -266,9 +268,9 @@ impl Http {
         if ev.is_writable() {
             self.flush(token, ctx);
         }
-        if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-            self.read(token, ctx);
-        }
+        // Also after a write: a connection paused for its unread answers
+        // resumes once they have gone out.
+        self.read(token, ctx);
     }
 
     fn accept(&mut self, index: usize, ctx: &mut Ctx<'_>) {
@@ -315,48 +317,68 @@ impl Http {
                 inbuf: Vec::new(),
                 out: OutBuf::new(),
                 close_when_flushed: false,
+                eof: false,
                 last_active: Instant::now(),
             };
             self.conns.insert(token, conn);
         }
     }
 
+    /// Answer what is buffered, then read and answer until the socket is
+    /// empty, the peer leaves, or its unread answers pass
+    /// [`limits::OUTPUT_PAUSE`] (reading stops until they are written, so
+    /// a peer that pipelines requests without reading holds one answer
+    /// and 64 KiB at most).
     fn read(&mut self, token: Token, ctx: &mut Ctx<'_>) {
         let mut buf = [0u8; 4096];
         loop {
+            let drained = self.answer_and_flush(token, ctx);
             let Some(c) = self.conns.get_mut(&token) else { return };
-            if c.close_when_flushed {
+            if c.eof || c.close_when_flushed || c.out.pending() > limits::OUTPUT_PAUSE {
                 return;
             }
+            if !drained {
+                // Paused, but the socket took the answers: go on with the
+                // requests already buffered before reading more.
+                continue;
+            }
             match c.stream.read(&mut buf) {
-                Ok(0) => {
-                    // The peer is done sending: answer what it asked, then close.
-                    c.close_when_flushed = true;
-                    self.answer(token, ctx);
-                    self.flush(token, ctx);
-                    return;
-                }
+                // The peer is done sending: answer what it asked, then close.
+                Ok(0) => c.eof = true,
                 Ok(n) => c.inbuf.extend_from_slice(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => {
                     self.close(token, ctx);
                     return;
                 }
             }
-            self.answer(token, ctx);
-            self.flush(token, ctx);
         }
     }
 
-    /// Answer every complete request in the input buffer.
-    fn answer(&mut self, token: Token, ctx: &Ctx<'_>) {
-        let Some(c) = self.conns.get_mut(&token) else { return };
+    /// Answer what can be answered now and start writing; a peer that has
+    /// stopped sending is closed once nothing it asked for is left.
+    fn answer_and_flush(&mut self, token: Token, ctx: &mut Ctx<'_>) -> bool {
+        let drained = self.answer(token, ctx);
+        if let Some(c) = self.conns.get_mut(&token) {
+            if drained && c.eof {
+                c.close_when_flushed = true;
+            }
+        }
+        self.flush(token, ctx);
+        drained
+    }
+
+    /// Answer the complete requests in the input buffer while the unsent
+    /// answers stay under [`limits::OUTPUT_PAUSE`]. True when no complete
+    /// request is left (false: paused, or closing).
+    fn answer(&mut self, token: Token, ctx: &Ctx<'_>) -> bool {
+        let Some(c) = self.conns.get_mut(&token) else { return true };
         let mut views_cache: Option<Vec<UpsView<'_>>> = None;
         let date = http_date(unix_now());
-        loop {
+        while c.out.pending() <= limits::OUTPUT_PAUSE && !c.close_when_flushed {
             let (resp, head_only) = match request::parse(&c.inbuf) {
-                Parse::Incomplete => return,
+                Parse::Incomplete => return true,
                 Parse::Bad(why) => {
                     nut_daemon::debugx!(1, "HTTP {}: refused ({})", c.addr, why.reason());
                     c.inbuf.clear();
@@ -376,15 +398,9 @@ impl Http {
             if resp.close {
                 c.close_when_flushed = true;
                 c.inbuf.clear();
-                return;
-            }
-            if c.out.pending() > CLIENT_OUTPUT_CAP {
-                log::warn!("HTTP client {} is not reading its answers: disconnecting", c.addr);
-                c.inbuf.clear();
-                c.close_when_flushed = true;
-                return;
             }
         }
+        false
     }
 
     fn flush(&mut self, token: Token, ctx: &mut Ctx<'_>) {

@@ -323,6 +323,21 @@ fn garbage_oversized_heads_and_other_methods_are_refused() {
     assert!(all.contains("\"demo\": \"Simulated power cut\""), "{all}");
     assert!(all.ends_with("Connection: close\r\n\r\n"), "HEAD must not send a body:\n{all}");
 
+    // 2000 pipelined requests (about 5 MB of answers, more than the socket
+    // buffers hold): upsd stops reading past 64 KiB of unsent answers,
+    // resumes as they are written, and answers every one in order.
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let mut burst = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".repeat(1999);
+    burst.push_str("GET /api/list HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    s.write_all(burst.as_bytes()).expect("send burst");
+    std::thread::sleep(Duration::from_millis(300));
+    let mut all = String::new();
+    s.read_to_string(&mut all).expect("read burst answers");
+    assert!(all.len() > 2000 * 1000, "only {} bytes came back", all.len());
+    assert_eq!(all.matches("HTTP/1.1 200 OK\r\n").count(), 2000);
+    assert!(all.ends_with("\"demo\": \"Simulated power cut\"\n}\n"), "last answer is not /api/list");
+
     // upsd still serves NUT clients and HTTP after all that.
     let mut c = LineClient::connect(rig.sb.port()).expect("connect NUT port");
     assert!(c.request("GET VAR demo driver.name").expect("reply").starts_with("VAR demo driver.name"));

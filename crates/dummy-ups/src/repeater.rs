@@ -33,6 +33,9 @@ impl Repeater {
     fn open(&self) -> Result<Client, nut_client::ClientError> {
         let mut c = Client::connect_spec(&self.spec)?;
         let _ = c.set_io_timeout(Some(IO_TIMEOUT));
+        // As NUT's repeater: encrypt when the server offers TLS (without
+        // checking its certificate), plain text otherwise.
+        c.starttls(&nut_client::TlsClientConfig::unverified())?;
         Ok(c)
     }
 

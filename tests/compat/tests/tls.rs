@@ -446,6 +446,34 @@ fn our_clients_and_our_upsd_over_tls() {
 }
 
 #[test]
+fn our_repeater_reads_a_tls_upsd_like_nuts() {
+    let mut sb = Sandbox::new();
+    let pki = Pki::new(&sb);
+    let upsd = serve(&mut sb, Impl::Ours, &format!("CERTFILE {}\n", pki.path("server.pem")));
+    for imp in [Impl::Nut, Impl::Ours] {
+        let rep = format!("rep{imp}");
+        // The same upsd also serves a repeater of its own UPS.
+        let conf = format!(
+            "[ups]\n\tdriver = dummy-ups\n\tport = ups.dev\n\tdesc = \"tls\"\n\
+             [{rep}]\n\tdriver = dummy-ups\n\tport = ups@127.0.0.1:{}\n",
+            sb.port()
+        );
+        sb.write_ups_conf(&conf);
+        sb.start_dummy(imp, &rep);
+        sb.signal(upsd, nix::sys::signal::Signal::SIGHUP);
+        sb.wait_ups_ready(&rep, Some(upsd)).unwrap_or_else(|e| panic!("{e}"));
+        let mut c = LineClient::connect(sb.port()).expect("connect");
+        assert_eq!(
+            c.request(&format!("GET VAR {rep} ups.mfr")).expect("reply").trim_end(),
+            format!("VAR {rep} ups.mfr \"TLS test\"")
+        );
+    }
+    // Both repeaters (NUT's and ours) came in over TLS, plus nothing else.
+    let logs = sb.proc_logs(upsd);
+    assert_eq!(logs.matches("TLS session established with client 127.0.0.1").count(), 2, "{logs}");
+}
+
+#[test]
 fn client_certificates_with_certrequest_require() {
     let mut sb = Sandbox::new();
     let pki = Pki::new(&sb);

@@ -24,11 +24,10 @@
 //!   as a glitch: no ONBATT/ONLINE notifications and no SHUTDOWNAFTER count;
 //! * `LBREQUIRESOB yes|no`: with `no`, low battery is critical even when
 //!   the UPS does not say it is on battery (default `yes`, as in NUT);
-//! * `WEBHOOK <url>`: POST each notification as JSON to this http:// URL;
+//! * `WEBHOOK <url>`: POST each notification as JSON to this URL;
 //!   repeatable;
 //! * `NTFY <url>`: publish each notification to this ntfy topic URL
-//!   (http://); repeatable. An https:// URL is an error
-//!   ([`HTTPS_UNSUPPORTED`]).
+//!   (http:// or https://); repeatable.
 
 use crate::diag::{Diags, Parsed};
 use crate::notify::{NotifyFlags, NotifyType};
@@ -37,10 +36,6 @@ use crate::util::{lex, parse_bool, parse_port, parse_u32};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
-
-/// Why `WEBHOOK`/`NTFY` refuse an `https://` URL.
-pub const HTTPS_UNSUPPORTED: &str = "https:// is not supported: this upsmon has no TLS client; \
-use an http:// URL (a receiver on this host or the local network, or a local TLS relay such as stunnel)";
 
 /// Default `POLLFREQ`, seconds.
 pub const DEFAULT_POLLFREQ: u32 = 5;
@@ -364,7 +359,7 @@ fn usage(name: &str) -> &'static str {
         "CERTIDENT" => "CERTIDENT <certificate name> <database password>",
         "CERTHOST" => "CERTHOST <host> <certificate name> <verify 0|1> <force ssl 0|1>",
         "LBREQUIRESOB" => "LBREQUIRESOB yes|no",
-        "WEBHOOK" | "NTFY" => "<directive> <http:// URL>",
+        "WEBHOOK" | "NTFY" => "<directive> <http(s) URL>",
         "SHUTDOWNCMD" | "NOTIFYCMD" => "<directive> \"<command>\"",
         "POWERDOWNFLAG" | "CERTPATH" | "CERTFILE" => "<directive> <path>",
         "RUN_AS_USER" => "RUN_AS_USER <user>",
@@ -470,10 +465,13 @@ fn directive(conf: &mut UpsmonConf, line: usize, words: &[String], diags: &mut D
             }
         }
         "WEBHOOK" | "NTFY" => {
-            if a0.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
-                diags.error(line, format!("{name} {a0:?}: {HTTPS_UNSUPPORTED}"));
-            } else if !a0.starts_with("http://") || a0.len() <= "http://".len() {
-                diags.error(line, format!("{name} {a0:?}: expected an http:// URL"));
+            let scheme_len = ["http://", "https://"]
+                .iter()
+                .find(|s| a0.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)))
+                .map(|s| s.len());
+            let has_host = matches!(scheme_len, Some(n) if a0.len() > n);
+            if !has_host {
+                diags.error(line, format!("{name} {a0:?}: expected an http:// or https:// URL"));
             } else if name == "WEBHOOK" {
                 conf.policy.webhooks.push(a0.to_string());
             } else {

@@ -187,14 +187,14 @@ fn policy_extensions() {
 #[test]
 fn bad_policy_values_are_fatal() {
     check(
-        "SHUTDOWNAFTER 5m\nSHUTDOWNCHARGE 140\nLBREQUIRESOB maybe\nWEBHOOK ftp://x\nNTFY\nNTFY https://ntfy.sh/nas\n",
+        "SHUTDOWNAFTER 5m\nSHUTDOWNCHARGE 140\nLBREQUIRESOB maybe\nWEBHOOK ftp://x\nNTFY\nNTFY https://\nNTFY HTTPS://ntfy.sh/nas\n",
         &[
             "E1 ~SHUTDOWNAFTER \"5m\": expected a number of seconds",
             "E2 ~0 to 100",
             "E3 ~expected yes or no",
-            "E4 ~expected an http:// URL",
-            "W5 ~NTFY ignored: expected 'NTFY <http:// URL>'",
-            "E6 ~https:// is not supported: this upsmon has no TLS client",
+            "E4 ~expected an http:// or https:// URL",
+            "W5 ~NTFY ignored: expected 'NTFY <http(s) URL>'",
+            "E6 ~expected an http:// or https:// URL",
         ],
     );
 }

@@ -156,9 +156,12 @@ pub fn rfc3339(unix: u64) -> String {
     )
 }
 
-/// A parsed `http://` URL.
+/// A parsed `http://` or `https://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl {
+    /// `https://`: TLS, the server's certificate checked against the CA
+    /// certificates of the system.
+    pub tls: bool,
     /// Host name or address, without IPv6 brackets.
     pub host: String,
     pub port: u16,
@@ -172,58 +175,48 @@ pub struct HttpUrl {
 
 /// Why a URL cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UrlError {
-    /// `https://`: this build has no TLS client.
-    HttpsUnsupported,
-    Invalid(String),
-}
+pub struct UrlError(pub String);
 
 impl std::fmt::Display for UrlError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            UrlError::HttpsUnsupported => write!(f, "{}", nut_conf::upsmon::HTTPS_UNSUPPORTED),
-            UrlError::Invalid(why) => f.write_str(why),
-        }
+        f.write_str(&self.0)
     }
 }
 
-/// Parse `http://[user:pass@]host[:port][/path][?query]`.
+fn invalid(why: impl Into<String>) -> UrlError {
+    UrlError(why.into())
+}
+
+/// Parse `http[s]://[user:pass@]host[:port][/path][?query]`.
 pub fn parse_url(url: &str) -> Result<HttpUrl, UrlError> {
-    if url.len() >= 8 && url[..8].eq_ignore_ascii_case("https://") {
-        return Err(UrlError::HttpsUnsupported);
-    }
-    let rest = match url.get(..7) {
-        Some(s) if s.eq_ignore_ascii_case("http://") => &url[7..],
-        _ => return Err(UrlError::Invalid("expected an http:// URL".into())),
+    let scheme = |s: &str| url.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s));
+    let (tls, rest) = if scheme("https://") {
+        (true, &url["https://".len()..])
+    } else if scheme("http://") {
+        (false, &url["http://".len()..])
+    } else {
+        return Err(invalid("expected an http:// or https:// URL"));
     };
     if rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(UrlError::Invalid(
-            "spaces or control characters in the URL".into(),
-        ));
+        return Err(invalid("spaces or control characters in the URL"));
     }
     let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
     let path = path.split('#').next().unwrap_or("/");
-    let path = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    };
+    let path = if path.starts_with('/') { path.to_string() } else { format!("/{path}") };
     let (userinfo, hostport) = match authority.rfind('@') {
         Some(i) => (Some(authority[..i].to_string()), &authority[i + 1..]),
         None => (None, authority),
     };
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let Some(end) = v6.find(']') else {
-            return Err(UrlError::Invalid("unclosed [ in the host".into()));
-        };
+        let Some(end) = v6.find(']') else { return Err(invalid("unclosed [ in the host")) };
         let after = &v6[end + 1..];
         let port = match after.strip_prefix(':') {
             Some(p) => Some(p),
             None if after.is_empty() => None,
-            None => return Err(UrlError::Invalid("junk after the ] of the host".into())),
+            None => return Err(invalid("junk after the ] of the host")),
         };
         (v6[..end].to_string(), port)
     } else {
@@ -233,29 +226,25 @@ pub fn parse_url(url: &str) -> Result<HttpUrl, UrlError> {
         }
     };
     if host.is_empty() {
-        return Err(UrlError::Invalid("no host in the URL".into()));
+        return Err(invalid("no host in the URL"));
     }
     let port = match port {
+        None if tls => 443,
         None => 80,
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 => n,
-            _ => return Err(UrlError::Invalid(format!("bad port {p:?}"))),
+            _ => return Err(invalid(format!("bad port {p:?}"))),
         },
     };
+    let scheme = if tls { "https" } else { "http" };
     let display = match &userinfo {
         Some(ui) => {
             let user = ui.split(':').next().unwrap_or("");
-            format!("http://{user}:***@{hostport}{path}")
+            format!("{scheme}://{user}:***@{hostport}{path}")
         }
-        None => format!("http://{hostport}{path}"),
+        None => format!("{scheme}://{hostport}{path}"),
     };
-    Ok(HttpUrl {
-        host,
-        port,
-        path,
-        userinfo,
-        display,
-    })
+    Ok(HttpUrl { tls, host, port, path, userinfo, display })
 }
 
 /// A complete `POST` request with `Connection: close`.
@@ -267,7 +256,7 @@ pub fn http_post(u: &HttpUrl, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> 
         u.host.clone()
     };
     let _ = write!(head, "POST {} HTTP/1.1\r\nHost: {host}", u.path);
-    if u.port != 80 {
+    if u.port != if u.tls { 443 } else { 80 } {
         let _ = write!(head, ":{}", u.port);
     }
     head.push_str("\r\nUser-Agent: upsmon (nut-rs)\r\n");
@@ -350,6 +339,9 @@ pub enum AttemptResult {
     Retry(String),
     /// The server refused for good (other 4xx): no more tries.
     Refused(u16),
+    /// Cannot work however often it is tried (no CA certificates, a host
+    /// name TLS cannot use).
+    Failed(String),
 }
 
 /// Classify a response status.
@@ -460,13 +452,16 @@ mod tests {
         let u = parse_url("http://bob:s%40cret@h/t").unwrap();
         assert_eq!(u.userinfo.as_deref(), Some("bob:s%40cret"));
         assert_eq!(u.display, "http://bob:***@h/t");
-        assert_eq!(parse_url("https://h/x"), Err(UrlError::HttpsUnsupported));
-        assert!(matches!(parse_url("ftp://h"), Err(UrlError::Invalid(_))));
-        assert!(matches!(
-            parse_url("http://h:99999/"),
-            Err(UrlError::Invalid(_))
-        ));
-        assert!(matches!(parse_url("http:///x"), Err(UrlError::Invalid(_))));
+        let u = parse_url("HTTPS://ntfy.sh/nas").unwrap();
+        assert!(u.tls && !parse_url("http://h/").unwrap().tls);
+        assert_eq!((u.host.as_str(), u.port, u.display.as_str()), ("ntfy.sh", 443, "https://ntfy.sh/nas"));
+        let req = String::from_utf8(http_post(&u, &[], b"")).unwrap();
+        assert!(req.contains("Host: ntfy.sh\r\n"), "{req}");
+        assert!(parse_url("ftp://h").is_err());
+        assert!(parse_url("http://h:99999/").is_err());
+        assert!(parse_url("http:///x").is_err());
+        // never a panic on odd bytes where the scheme should be
+        assert!(parse_url("httpé://x").is_err() && parse_url("é").is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Delivering [`Alert`]s off the decision path: a bounded queue and one
-//! worker thread that speaks plain HTTP/1.1.
+//! worker thread that speaks HTTP/1.1, over TLS (rustls, as the rest of
+//! the workspace) for https:// URLs.
 //!
 //! The monitoring loop only ever pushes onto the queue (a mutex held for a
 //! few instructions); it never waits for a network. When the queue is
@@ -9,7 +10,7 @@
 //! to [`alert::MAX_ATTEMPTS`] tries, without holding up other entries.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -94,6 +95,11 @@ impl Alerts {
         for t in &targets {
             log::info!("Sending notifications to {} {}", t.kind(), t.url().display);
         }
+        if targets.iter().any(|t| t.url().tls) {
+            if let Err(e) = tls_config() {
+                log::error!("https:// notifications will fail: {e}");
+            }
+        }
         Some(Alerts {
             targets: targets.into_iter().map(Arc::new).collect(),
             shared,
@@ -172,6 +178,8 @@ fn next_due(queue: &VecDeque<Job>, now: Instant) -> Result<usize, Option<Duratio
 }
 
 fn work(shared: &Shared) {
+    // the TLS context, made at the first https:// attempt
+    let mut tls: Option<Result<Arc<rustls::ClientConfig>, String>> = None;
     let mut st = shared.lock();
     loop {
         let now = Instant::now();
@@ -183,7 +191,10 @@ fn work(shared: &Shared) {
                 st.busy = true;
                 drop(st);
                 job.attempts += 1;
-                let result = attempt(&job.target, &job.alert);
+                if job.target.url().tls && tls.is_none() {
+                    tls = Some(tls_config());
+                }
+                let result = attempt(&job.target, &job.alert, tls.as_ref());
                 let what = format!(
                     "{} {} to {} {}",
                     job.alert.kind.name(),
@@ -196,6 +207,9 @@ fn work(shared: &Shared) {
                 match result {
                     AttemptResult::Delivered(code) => {
                         nut_daemon::debugx!(1, "Notification {what} delivered (HTTP {code})");
+                    }
+                    AttemptResult::Failed(why) => {
+                        log::error!("Notification {what} failed: {why}; not retrying");
                     }
                     AttemptResult::Refused(code) => {
                         log::error!("Notification {what} refused with HTTP {code}; not retrying");
@@ -232,11 +246,54 @@ fn work(shared: &Shared) {
     }
 }
 
-/// One try: connect, send, read the status line, all within
-/// [`ATTEMPT_TIMEOUT`].
-fn attempt(target: &Target, a: &Alert) -> AttemptResult {
+/// Where the CA certificates for https:// are looked for, after
+/// `$SSL_CERT_FILE`: Debian's bundle (package ca-certificates), then
+/// Fedora's and the BSDs'.
+pub const CA_BUNDLES: &[&str] =
+    &["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+
+/// The CA bundle in use: `$SSL_CERT_FILE`, else the first of [`CA_BUNDLES`]
+/// that exists.
+pub fn ca_bundle() -> Result<std::path::PathBuf, String> {
+    if let Some(f) = std::env::var_os("SSL_CERT_FILE").filter(|f| !f.is_empty()) {
+        return Ok(f.into());
+    }
+    CA_BUNDLES.iter().map(std::path::PathBuf::from).find(|p| p.is_file()).ok_or_else(|| {
+        format!(
+            "no CA certificates found (looked for {}; install ca-certificates or set SSL_CERT_FILE)",
+            CA_BUNDLES.join(", ")
+        )
+    })
+}
+
+/// A client TLS context that checks servers against [`ca_bundle`].
+pub fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
+    let bundle = ca_bundle()?;
+    let certs = nut_client::tls::load_ca_path(&bundle)?;
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _ignored) = roots.add_parsable_certificates(certs);
+    if added == 0 {
+        return Err(format!("{}: no usable CA certificate", bundle.display()));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(nut_client::tls::provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup failed: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// One try: connect, (for https:// the TLS handshake,) send, read the
+/// status line, all within [`ATTEMPT_TIMEOUT`].
+fn attempt(target: &Target, a: &Alert, tls: Option<&Result<Arc<rustls::ClientConfig>, String>>) -> AttemptResult {
     let deadline = Instant::now() + ATTEMPT_TIMEOUT;
     let url = target.url();
+    let tls = match (url.tls, tls) {
+        (false, _) => None,
+        (true, Some(Ok(config))) => Some(Arc::clone(config)),
+        (true, Some(Err(e))) => return AttemptResult::Failed(e.clone()),
+        (true, None) => return AttemptResult::Failed("no TLS context".into()),
+    };
     let addrs = match (url.host.as_str(), url.port).to_socket_addrs() {
         Ok(a) => a.collect::<Vec<_>>(),
         Err(e) => return AttemptResult::Retry(format!("can't resolve {}: {e}", url.host)),
@@ -257,26 +314,35 @@ fn attempt(target: &Target, a: &Alert) -> AttemptResult {
             Err(e) => last = format!("connect to {addr}: {e}"),
         }
     }
-    let Some(mut stream) = stream else {
-        return AttemptResult::Retry(last);
-    };
-    let timeout = |d: Instant| {
-        Some(
-            d.saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1)),
-        )
-    };
-    let _ = stream.set_write_timeout(timeout(deadline));
-    if let Err(e) = stream
-        .write_all(&target.request(a))
-        .and_then(|_| stream.flush())
-    {
+    let Some(stream) = stream else { return AttemptResult::Retry(last) };
+    // one deadline for the whole exchange, handshake included
+    let left = Some(deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)));
+    let _ = stream.set_write_timeout(left);
+    let _ = stream.set_read_timeout(left);
+    let request = target.request(a);
+    match tls {
+        None => exchange(stream, &request),
+        Some(config) => {
+            let name = match rustls::pki_types::ServerName::try_from(url.host.clone()) {
+                Ok(n) => n,
+                Err(_) => return AttemptResult::Failed(format!("{:?} is not a valid host name for TLS", url.host)),
+            };
+            match rustls::ClientConnection::new(config, name) {
+                Ok(conn) => exchange(rustls::StreamOwned::new(conn, stream), &request),
+                Err(e) => AttemptResult::Failed(format!("TLS setup failed: {e}")),
+            }
+        }
+    }
+}
+
+/// Send `request` and read the status line of the answer.
+fn exchange<S: Read + Write>(mut s: S, request: &[u8]) -> AttemptResult {
+    if let Err(e) = s.write_all(request).and_then(|_| s.flush()) {
         return AttemptResult::Retry(format!("sending: {}", io_text(&e)));
     }
-    let _ = stream.set_read_timeout(timeout(deadline));
     // the status line is all we need; cap what we are willing to read
     let mut first = String::new();
-    let mut reader = BufReader::new(std::io::Read::take(&stream, 8192));
+    let mut reader = BufReader::new((&mut s).take(8192));
     match reader.read_line(&mut first) {
         Ok(0) => AttemptResult::Retry("connection closed without an answer".into()),
         Ok(_) => match alert::status_code(&first) {
@@ -300,7 +366,6 @@ fn io_text(e: &std::io::Error) -> String {
 mod tests {
     use super::*;
     use crate::notify::NotifyType;
-    use std::io::Read;
     use std::net::TcpListener;
 
     fn alert(kind: NotifyType) -> Alert {

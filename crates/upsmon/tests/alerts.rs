@@ -3,7 +3,7 @@
 //! by the test (plain `TcpListener`s) receive the notifications.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -48,7 +48,7 @@ struct Server {
     closed_unanswered: Arc<Mutex<usize>>,
 }
 
-fn read_request(s: &mut TcpStream) -> Option<Request> {
+fn read_request(s: &mut impl Read) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -128,7 +128,7 @@ fn serve(answer: Answer) -> Server {
 }
 
 /// Our dummy-ups + upsd serving `seq`, and an upsmon.conf with `extra`.
-fn rig(seq: &str, extra: &str) -> (Sandbox, ProcId) {
+fn rig(seq: &str, extra: &str, env: &[(&str, &Path)]) -> (Sandbox, ProcId) {
     let mut sb = Sandbox::new();
     sb.write_etc("power.seq", seq);
     sb.write_ups_conf(
@@ -149,6 +149,9 @@ fn rig(seq: &str, extra: &str) -> (Sandbox, ProcId) {
     sb.start_upsd(Impl::Ours);
     let mut c = sb.command(env!("CARGO_BIN_EXE_upsmon"));
     c.env("NUT_PIDPATH", sb.run()).args(["-p", "-F", "-D"]);
+    for (k, v) in env {
+        c.env(k, v);
+    }
     let id = sb.spawn("upsmon", c);
     (sb, id)
 }
@@ -181,7 +184,7 @@ fn power_cut_reaches_webhook_and_ntfy() {
     let ntfy = serve(Answer::Status(200));
     let extra = format!("WEBHOOK {}/hook\nNTFY {}/nas-ups\n", hook.url, ntfy.url);
     let seq = "ups.status: OL\nTIMER 3\nups.status: OB\nTIMER 3\nups.status: OB LB\nTIMER 600\n";
-    let (mut sb, id) = rig(seq, &extra);
+    let (mut sb, id) = rig(seq, &extra, &[]);
     let port = sb.port();
     sb.wait_for("SHUTDOWNCMD", Some(id), Duration::from_secs(60), |s| {
         marker(s.root()).then_some(())
@@ -254,7 +257,7 @@ fn hanging_or_failing_endpoints_do_not_delay_shutdown() {
     let seq = "ups.status: OL\nTIMER 3\nups.status: OB LB\nTIMER 600\n";
     let hang = thread::spawn(|| {
         let server = serve(Answer::Never);
-        let (mut sb, id) = rig(seq, &format!("WEBHOOK {}/hook\n", server.url));
+        let (mut sb, id) = rig(seq, &format!("WEBHOOK {}/hook\n", server.url), &[]);
         sb.wait_for("SHUTDOWNCMD", Some(id), Duration::from_secs(60), |s| {
             marker(s.root()).then_some(())
         })
@@ -294,7 +297,7 @@ fn hanging_or_failing_endpoints_do_not_delay_shutdown() {
     });
     let fail = thread::spawn(|| {
         let server = serve(Answer::FailFirst(2));
-        let (mut sb, id) = rig(seq, &format!("WEBHOOK {}/hook\n", server.url));
+        let (mut sb, id) = rig(seq, &format!("WEBHOOK {}/hook\n", server.url), &[]);
         sb.wait_for("SHUTDOWNCMD", Some(id), Duration::from_secs(60), |s| {
             marker(s.root()).then_some(())
         })
@@ -327,4 +330,128 @@ fn hanging_or_failing_endpoints_do_not_delay_shutdown() {
     });
     hang.join().expect("hanging webhook scenario");
     fail.join().expect("failing webhook scenario");
+}
+
+// ---- https:// ----------------------------------------------------------
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run openssl: {e} (apt-get install openssl)"));
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `<name>-ca.pem` and `<name>.pem` (a certificate for localhost signed by
+/// that CA, with its key) under `dir`.
+fn make_pki(dir: &Path, name: &str) {
+    let ca = format!("{name}-ca");
+    openssl(
+        dir,
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &format!("{ca}.key"), "-out",
+            &format!("{ca}.pem"), "-days", "2", "-subj", &format!("/CN=alerts test {ca}"), "-addext",
+            "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    std::fs::write(
+        dir.join(format!("{name}.ext")),
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n\
+         extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "req", "-newkey", "rsa:2048", "-nodes", "-keyout", &format!("{name}.key"), "-out",
+            &format!("{name}.csr"), "-subj", "/CN=localhost",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509", "-req", "-in", &format!("{name}.csr"), "-CA", &format!("{ca}.pem"), "-CAkey",
+            &format!("{ca}.key"), "-CAcreateserial", "-days", "2", "-extfile", &format!("{name}.ext"), "-out",
+            &format!("{name}.crt"),
+        ],
+    );
+    let pem = [format!("{name}.crt"), format!("{name}.key")]
+        .iter()
+        .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
+        .collect::<String>();
+    std::fs::write(dir.join(format!("{name}.pem")), pem).unwrap();
+}
+
+/// An HTTPS server with the certificate and key in `pem`, answering 200.
+fn serve_tls(pem: &Path) -> Server {
+    let chain = nut_client::tls::load_certs(pem).unwrap();
+    let key = nut_client::tls::load_private_key(pem).unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(nut_client::tls::provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap(),
+    );
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("https://localhost:{}", l.local_addr().unwrap().port());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(s) = conn else { continue };
+            let (g, config) = (g.clone(), config.clone());
+            thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
+                let Ok(tls) = rustls::ServerConnection::new(config) else { return };
+                let mut stream = rustls::StreamOwned::new(tls, s);
+                let Some(req) = read_request(&mut stream) else { return };
+                g.lock().unwrap().push(req);
+                let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                let _ = stream.flush();
+                stream.conn.send_close_notify();
+                let _ = stream.flush();
+            });
+        }
+    });
+    Server { url, got, closed_unanswered: Arc::new(Mutex::new(0)) }
+}
+
+/// https:// receivers are checked against the CA bundle ($SSL_CERT_FILE
+/// here): one whose certificate our CA signed gets every notification,
+/// one signed by another CA gets nothing and the log says why.
+#[test]
+fn https_receivers_are_verified() {
+    let pki = std::env::temp_dir().join(format!("upsmon-alerts-pki-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&pki);
+    std::fs::create_dir_all(&pki).unwrap();
+    make_pki(&pki, "good");
+    make_pki(&pki, "rogue");
+    let good = serve_tls(&pki.join("good.pem"));
+    let rogue = serve_tls(&pki.join("rogue.pem"));
+    let extra = format!("WEBHOOK {}/hook\nNTFY {}/topic\n", good.url, rogue.url);
+    let seq = "ups.status: OL\nTIMER 3\nups.status: OB LB\nTIMER 600\n";
+    let ca = pki.join("good-ca.pem");
+    let (mut sb, id) = rig(seq, &extra, &[("SSL_CERT_FILE", ca.as_path())]);
+    sb.wait_for("SHUTDOWNCMD", Some(id), Duration::from_secs(60), |s| marker(s.root()).then_some(()))
+        .unwrap();
+    let got = sb
+        .wait_for("three https posts", None, Duration::from_secs(20), |_| {
+            let g = good.got.lock().unwrap().clone();
+            (events(&g).len() >= 3).then_some(g)
+        })
+        .unwrap_or_else(|e| panic!("{e}\n{}", upsmon_log(&sb)));
+    assert_eq!(events(&got), ["ONBATT", "LOWBATT", "SHUTDOWN"]);
+    assert_eq!(got[0].header("Host"), Some(format!("localhost:{}", good.url.rsplit(':').next().unwrap()).as_str()));
+    let log = sb
+        .wait_for("the refused certificate in the log", None, Duration::from_secs(20), |s| {
+            let log = upsmon_log(s);
+            log.contains(&format!("to NTFY {}/topic failed (attempt 1 of 4)", rogue.url)).then_some(log)
+        })
+        .unwrap();
+    assert!(log.contains("invalid peer certificate: UnknownIssuer; retrying in 1 s"), "{log}");
+    assert!(rogue.got.lock().unwrap().is_empty(), "the rogue server got a request");
+    let _ = std::fs::remove_dir_all(&pki);
 }

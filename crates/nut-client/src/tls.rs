@@ -274,3 +274,56 @@ impl ServerCertVerifier for AcceptAnyCert {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tempdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("nut-client-tls-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("temp dir");
+        d
+    }
+
+    #[test]
+    fn nss_database_gets_the_export_hint() {
+        let d = tempdir("nss");
+        std::fs::write(d.join("cert9.db"), b"").unwrap();
+        std::fs::write(d.join("key4.db"), b"").unwrap();
+        assert!(is_nss_database(&d));
+        let e = load_ca_path(&d).unwrap_err();
+        assert!(e.contains("NSS certificate database") && e.contains("certutil -L"), "{e}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn empty_or_missing_ca_paths_are_errors_naming_the_path() {
+        let d = tempdir("empty");
+        std::fs::write(d.join("README"), b"not a certificate").unwrap();
+        let e = load_ca_path(&d).unwrap_err();
+        assert!(e.contains("no PEM certificates") && e.contains(&d.display().to_string()), "{e}");
+        let f = d.join("ca.pem");
+        std::fs::write(&f, b"# nothing here\n").unwrap();
+        assert!(load_ca_path(&f).unwrap_err().contains("no PEM certificate"));
+        assert!(load_ca_path(&d.join("absent.pem")).unwrap_err().starts_with("Can't read "));
+        assert!(load_private_key(&f).unwrap_err().contains("no private key found"));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn verify_without_ca_is_the_nut_configuration_error() {
+        let e = TlsClientConfig::new(&TlsOptions { verify: true, ..TlsOptions::default() }).unwrap_err();
+        assert_eq!(e, "Configuration error: CERTVERIFY is set, but CERTPATH isn't");
+        assert!(!TlsClientConfig::unverified().verifies());
+    }
+
+    #[test]
+    fn server_names_accept_hosts_and_addresses() {
+        let c = TlsClientConfig::unverified();
+        assert!(c.name_for("localhost").is_ok());
+        assert!(c.name_for("127.0.0.1").is_ok());
+        assert!(c.name_for("[::1]").is_ok());
+        assert!(c.name_for("bad name!").is_err());
+    }
+}

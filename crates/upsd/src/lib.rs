@@ -89,6 +89,7 @@ fn resolve(lines: &[nut_conf::upsd::Listen], cli: &Cli) -> Result<Vec<SocketAddr
 struct ConfReloader {
     confpath: PathBuf,
     datapath: PathBuf,
+    tls_at_start: tls::TlsSettings,
 }
 
 impl Reloader for ConfReloader {
@@ -97,6 +98,9 @@ impl Reloader for ConfReloader {
             Ok(loaded) => {
                 if let Some(level) = loaded.upsd.debug_min {
                     nut_daemon::log::set_min_debug(level.min(255) as u8);
+                }
+                if let Some(notice) = self.tls_at_start.reload_notice(&tls::TlsSettings::of(&loaded.upsd)) {
+                    log::warn!("{notice}");
                 }
                 let settings = loaded.settings();
                 server.reconfigure(settings, loaded.ups, Box::new(config::Users(loaded.users)), loaded.descs, now)
@@ -174,6 +178,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     }
     // Certificates are read once, before privileges are dropped, so the
     // key file may stay readable by root only.
+    let tls_at_start = tls::TlsSettings::of(&upsd_conf);
     let tls_config = match tls::load(&upsd_conf) {
         Ok(t) => t,
         Err(e) => return fatal(format!("Fatal error: {e}")),
@@ -316,7 +321,7 @@ pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
     if let Some(d) = detached {
         d.ready();
     }
-    let mut reloader = ConfReloader { confpath, datapath };
+    let mut reloader = ConfReloader { confpath, datapath, tls_at_start };
     let status = ev.run(&mut reloader);
     if status == 0 {
         ExitCode::SUCCESS

@@ -95,6 +95,35 @@ pub fn load(conf: &UpsdConf) -> Result<TlsServerConfig, String> {
     Ok(Some(Arc::new(config)))
 }
 
+/// The upsd.conf lines that shape TLS, to notice changes on reload (they
+/// take effect only at start, as in NUT).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    certfile: Option<String>,
+    certpath: Option<String>,
+    certident: Option<String>,
+    certrequest: Option<CertRequest>,
+}
+
+impl TlsSettings {
+    pub fn of(conf: &UpsdConf) -> TlsSettings {
+        TlsSettings {
+            certfile: conf.certfile.clone(),
+            certpath: conf.certpath.clone(),
+            certident: conf.certident.as_ref().map(|c| c.name.clone()),
+            certrequest: conf.certrequest,
+        }
+    }
+
+    /// What to log when a reload finds other TLS settings than at start.
+    pub fn reload_notice(&self, now: &TlsSettings) -> Option<&'static str> {
+        (self != now).then_some(
+            "CERTFILE, CERTPATH, CERTIDENT or CERTREQUEST changed: TLS settings are read at start-up only, \
+             restart upsd to apply them",
+        )
+    }
+}
+
 fn check_perms(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path) {

@@ -505,6 +505,29 @@ fn client_certificates_with_certrequest_require() {
     wait_log(&mut sb, upsd, "verified client certificate");
 }
 
+#[test]
+fn certrequest_request_takes_clients_without_certificate_and_tls_changes_wait_for_restart() {
+    let mut sb = Sandbox::new();
+    let pki = Pki::new(&sb);
+    let server = pki.path("server.pem");
+    let ca = pki.path("ca.pem");
+    let upsd = serve(&mut sb, Impl::Ours, &format!("CERTFILE {server}\nCERTPATH {ca}\nCERTREQUEST REQUEST\n"));
+    let (mut c, r) = tls_client(&sb, &verified(&pki, "ca.pem"));
+    assert!(matches!(r, Ok(StartTls::Established { .. })), "{r:?}\n{}", sb.logs());
+    assert_eq!(c.get_var("ups", "ups.status").expect("GET VAR without a client certificate"), "OL");
+    // A certificate from another CA is refused even at level 1.
+    let opts = TlsOptions { client_cert: Some(pki.path("rogue.pem").into()), ..verified(&pki, "ca.pem") };
+    let (mut c, r) = tls_client(&sb, &opts);
+    assert!(r.and_then(|_| c.get_var("ups", "ups.status")).is_err());
+    // TLS settings are read at start only; a reload says so and keeps them.
+    sb.write_upsd_conf(&format!("CERTFILE {server}\nCERTPATH {ca}\nCERTREQUEST REQUIRE\n"));
+    sb.signal(upsd, nix::sys::signal::Signal::SIGHUP);
+    wait_log(&mut sb, upsd, "restart upsd to apply them");
+    let (mut c, r) = tls_client(&sb, &verified(&pki, "ca.pem"));
+    assert!(matches!(r, Ok(StartTls::Established { .. })), "{r:?}");
+    assert_eq!(c.get_var("ups", "ups.status").expect("still served without a certificate"), "OL");
+}
+
 // ---------------------------------------------------------------- (4)
 
 #[test]

@@ -67,6 +67,7 @@ programs=(
     "upsd       server /lib/nut/upsd       upsd"
     "dummy-ups  server /lib/nut/dummy-ups  dummy-ups"
     "usbhid-ups server /lib/nut/usbhid-ups usbhid-ups"
+    "nut-scanner server /bin/nut-scanner   usbhid-ups"
     "upsdrvctl  server /sbin/upsdrvctl     upsdrvctl"
     "upsmon     client /lib/nut/upsmon     upsmon"
     "upssched   client /sbin/upssched      upssched"

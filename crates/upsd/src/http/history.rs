@@ -137,19 +137,9 @@ impl History {
 
 #[cfg(test)]
 mod tests {
-    use super::super::view::VarView;
+    use super::super::view::test_view as view;
     use super::*;
-    use std::borrow::Cow;
 
-    fn view<'a>(name: &'a str, vars: &'a [(&'a str, &'a str)]) -> UpsView<'a> {
-        UpsView {
-            name,
-            desc: None,
-            unavailable: None,
-            vars: vars.iter().map(|(n, v)| VarView { name: n, value: Cow::Borrowed(*v), string: false }).collect(),
-            descs: None,
-        }
-    }
 
     #[test]
     fn ring_is_bounded_and_follows_the_config() {

@@ -106,19 +106,9 @@ pub fn list(upses: &[UpsView<'_>]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::view::VarView;
+    use super::super::view::test_view as view;
     use super::*;
-    use std::borrow::Cow;
 
-    fn view<'a>(name: &'a str, vars: &'a [(&'a str, &'a str)]) -> UpsView<'a> {
-        UpsView {
-            name,
-            desc: None,
-            unavailable: None,
-            vars: vars.iter().map(|(n, v)| VarView { name: n, value: Cow::Borrowed(*v), string: false }).collect(),
-            descs: None,
-        }
-    }
 
     #[test]
     fn strings_are_escaped() {

@@ -212,20 +212,10 @@ pub fn render(upses: &[UpsView<'_>], format: Format) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::view::VarView;
+    use super::super::view::test_view as ups;
     use super::*;
     use crate::server::Descriptions;
-    use std::borrow::Cow;
 
-    fn ups<'a>(name: &'a str, vars: &'a [(&'a str, &'a str)]) -> UpsView<'a> {
-        UpsView {
-            name,
-            desc: None,
-            unavailable: None,
-            vars: vars.iter().map(|(n, v)| VarView { name: n, value: Cow::Borrowed(*v), string: false }).collect(),
-            descs: None,
-        }
-    }
 
     #[test]
     fn naming() {

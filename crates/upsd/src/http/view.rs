@@ -82,6 +82,18 @@ pub fn plain_number(s: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A view of UPS `name` holding `vars` (name, value), for the renderers' tests.
+#[cfg(test)]
+pub fn test_view<'a>(name: &'a str, vars: &'a [(&'a str, &'a str)]) -> UpsView<'a> {
+    UpsView {
+        name,
+        desc: None,
+        unavailable: None,
+        vars: vars.iter().map(|(n, v)| VarView { name: n, value: Cow::Borrowed(*v), string: false }).collect(),
+        descs: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

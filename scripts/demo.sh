@@ -21,7 +21,9 @@ BIN=$ROOT/target/debug
 
 DIR=$(mktemp -d /tmp/nut-demo.XXXXXX)
 mkdir -p "$DIR/etc" "$DIR/run"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+HTTP_PORT=$(free_port)
 export NUT_CONFPATH=$DIR/etc NUT_STATEPATH=$DIR/run NUT_ALTPIDPATH=$DIR/run NUT_PIDPATH=$DIR/run
 
 cat > "$DIR/etc/power-cut.seq" <<'SEQ'
@@ -62,6 +64,8 @@ cat > "$DIR/etc/ups.conf" <<CONF
 CONF
 cat > "$DIR/etc/upsd.conf" <<CONF
 LISTEN 127.0.0.1 $PORT
+# our extension: status page, /metrics and JSON (NUT's upsd would only warn)
+HTTP_LISTEN 127.0.0.1 $HTTP_PORT
 CONF
 cat > "$DIR/etc/upsd.users" <<CONF
 [monprimary]
@@ -104,6 +108,7 @@ cleanup() {
 if [ $KEEP -eq 0 ]; then trap cleanup EXIT; fi
 
 echo "demo: sandbox $DIR, upsd on 127.0.0.1:$PORT"
+echo "demo: status page http://127.0.0.1:$HTTP_PORT/  (metrics: http://127.0.0.1:$HTTP_PORT/metrics)"
 # As root, NUT's daemons switch to the "nut" user; this sandbox belongs to
 # whoever runs the demo, so ask them to stay as they are.
 RUNAS=()

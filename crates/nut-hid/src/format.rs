@@ -173,6 +173,18 @@ pub fn convert(c: Converter, value: f64, string: &mut dyn FnMut(u8) -> Option<St
     }
 }
 
+/// The reverse of [`Converter::Date`]: `YYYY/MM/DD` (or with `-`) to the
+/// HID packed date, for years 1980..=2107.
+pub fn date_to_hid(text: &str) -> Option<i64> {
+    let mut parts = text.trim().split(['/', '-']);
+    let mut num = |lo: i64, hi: i64| parts.next()?.parse::<i64>().ok().filter(|v| (lo..=hi).contains(v));
+    let (year, month, day) = (num(1980, 2107)?, num(1, 12)?, num(1, 31)?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(((year - 1980) << 9) | (month << 5) | day)
+}
+
 /// NUT's `atol`: optional white space and sign, then digits; anything
 /// else stops the number (so `12.5` is 12 and `abc` is 0).
 pub fn atol(s: &str) -> i64 {
@@ -228,6 +240,10 @@ mod tests {
         assert_eq!(convert(Converter::StringId, 5.0, &mut s).as_deref(), Some(""));
         let mut long = |_: u8| Some("PbAcbattery.voltage: 54".to_string());
         assert_eq!(convert(Converter::StringId, 6.0, &mut long).as_deref(), Some("PbAcbattery.voltage"));
+        assert_eq!(date_to_hid("2004/07/03"), Some(12515));
+        assert_eq!(date_to_hid("2004-07-03"), Some(12515));
+        assert_eq!(date_to_hid("2004/13/03"), None);
+        assert_eq!(date_to_hid("not set"), None);
         assert_eq!(atol(" -12.5x"), -12);
         assert_eq!(atol("abc"), 0);
     }

@@ -5,7 +5,7 @@
 
 use crate::descriptor::{Descriptor, Field, ReportKind};
 use crate::error::HidError;
-use crate::format::{atol, c_format, convert};
+use crate::format::{atol, c_format, convert, date_to_hid};
 use crate::subdrivers::SubdriverId;
 use crate::table::{self, Converter, Entry, Info};
 use crate::usage;
@@ -441,8 +441,13 @@ impl HidUps {
             var.string_len = Some(e.len);
         }
         if e.flags & table::ENUM != 0 && var.rw {
-            if let Info::Lookup(t) | Info::FormatEnum(t) = e.info {
-                var.enums = t.iter().map(|(_, s)| s.to_string()).collect();
+            match e.info {
+                Info::Lookup(t) => var.enums = t.iter().map(|(_, s)| s.to_string()).collect(),
+                Info::FormatEnum(t) => {
+                    let now: Option<f64> = var.value.trim().parse().ok();
+                    var.enums = t.iter().filter(|(k, _)| same_band(now, *k)).map(|(_, s)| s.to_string()).collect();
+                }
+                _ => {}
             }
         }
     }
@@ -747,6 +752,11 @@ impl HidUps {
                     ),
                 }
             })?,
+            Info::Convert(Converter::Date) => date_to_hid(val).ok_or_else(|| HidError::BadValue {
+                name: name.to_string(),
+                value: val.to_string(),
+                reason: "expected a date YYYY/MM/DD between 1980 and 2107".to_string(),
+            })?,
             Info::Convert(_) => {
                 return Err(HidError::BadValue {
                     name: name.to_string(),
@@ -766,6 +776,19 @@ impl HidUps {
     /// next full walk re-reads semi-static entries.
     pub fn mark_changed(&mut self) {
         self.data_changed = true;
+    }
+}
+
+/// Whether a nominal voltage choice is offered to a unit now at `now`
+/// volts: NUT 2.8.0 offers an Eaton at 220/230 V only 200..240 and one
+/// that reads 0 every choice; a unit in the 100..127 V band is taken to get
+/// that band only.
+fn same_band(now: Option<f64>, choice: i64) -> bool {
+    const SPLIT: f64 = 160.0;
+    match now {
+        Some(v) if v >= SPLIT => choice as f64 >= SPLIT,
+        Some(v) if v >= 90.0 => (choice as f64) < SPLIT,
+        _ => true,
     }
 }
 

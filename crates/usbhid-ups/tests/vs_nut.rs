@@ -98,7 +98,7 @@ fn same_variables_as_nut_on_every_recorded_device() {
             return;
         }
     };
-    let conf = tempdir();
+    let conf = tempdir("dump");
     let mut text = String::new();
     for c in captures() {
         let name = ups_name(&c);
@@ -167,6 +167,140 @@ fn same_variables_as_nut_on_every_recorded_device() {
     assert_eq!(devices, 22);
 }
 
+/// Start a driver in the foreground on a recorded device, ask its socket
+/// for `DUMPALL` once it is up, and return every line but `SETINFO` (the
+/// values are compared above) and `DUMPDONE`: flags, string lengths, enum
+/// values and instant commands, sorted.
+fn socket_dump(program: &Path, conf: &Path, lib: &Path, capture: &Path, name: &str) -> Result<Vec<String>, String> {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let state = conf.join(format!("state-{}-{name}", if program.starts_with("/lib/nut") { "nut" } else { "ours" }));
+    std::fs::create_dir_all(&state).map_err(|e| e.to_string())?;
+    let mut child = Command::new(program)
+        .args(["-a", name, "-u", "root", "-F"])
+        .env("NUT_CONFPATH", conf)
+        .env("NUT_STATEPATH", &state)
+        .env("NUT_ALTPIDPATH", &state)
+        .env("LD_LIBRARY_PATH", lib)
+        .env("LIBUSB_REPLAY_FILE", capture)
+        .env_remove("LIBUSB_REPLAY_SCRIPT")
+        .env_remove("NUT_DEBUG_LEVEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", program.display()))?;
+    let sock = state.join(format!("usbhid-ups-{name}"));
+    let start = std::time::Instant::now();
+    let mut answer = String::new();
+    let result = loop {
+        if start.elapsed() > Duration::from_secs(20) {
+            break Err(format!("{name}: no DUMPDONE from {} (got {answer:?})", program.display()));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        // The socket exists once the init walk is done and the data is served.
+        let Ok(mut s) = std::os::unix::net::UnixStream::connect(&sock) else { continue };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        if s.write_all(b"DUMPALL\n").is_err() {
+            continue;
+        }
+        answer.clear();
+        let mut buf = [0u8; 4096];
+        while !answer.contains("DUMPDONE") {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.push_str(&String::from_utf8_lossy(&buf[..n])),
+            }
+        }
+        if answer.contains("DUMPDONE") {
+            break Ok(());
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    result?;
+    let mut lines: Vec<String> = answer
+        .lines()
+        .filter(|l| !l.starts_with("SETINFO ") && *l != "DUMPDONE" && !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    Ok(lines)
+}
+
+/// Beyond the values: the same writable variables (flags and string
+/// lengths), enum choices and instant commands as NUT 2.8.0's driver, read
+/// from each driver's socket with `DUMPALL`.
+#[test]
+fn same_flags_enums_and_commands_as_nut_on_every_recorded_device() {
+    if !Path::new("/lib/nut/usbhid-ups").exists() {
+        println!("SKIPPED: NUT 2.8.0's /lib/nut/usbhid-ups is not installed");
+        return;
+    }
+    let (bin, lib) = match build() {
+        Ok(x) => x,
+        Err(e) => {
+            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
+            return;
+        }
+    };
+    let conf = tempdir("sock");
+    let mut text = String::new();
+    for c in captures() {
+        let name = ups_name(&c);
+        text.push_str(&format!("[{name}]\n\tdriver = usbhid-ups\n\tport = auto\n"));
+        for (k, v) in device_options(&name) {
+            if v.is_empty() {
+                text.push_str(&format!("\t{k}\n"));
+            } else {
+                text.push_str(&format!("\t{k} = \"{v}\"\n"));
+            }
+        }
+    }
+    std::fs::write(conf.join("ups.conf"), text).unwrap();
+    let caps = captures();
+    let results: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = caps
+            .chunks(6)
+            .map(|chunk| {
+                let (bin, lib, conf) = (&bin, &lib, &conf);
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|c| {
+                            let name = ups_name(c);
+                            let nut = socket_dump(Path::new("/lib/nut/usbhid-ups"), conf, lib, c, &name);
+                            let ours = socket_dump(&bin.join("usbhid-ups"), conf, lib, c, &name);
+                            (name, nut, ours)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("thread")).collect()
+    });
+    let mut problems = Vec::new();
+    let (mut lines, mut commands) = (0, 0);
+    for (name, nut, ours) in &results {
+        let (nut, ours) = match (nut, ours) {
+            (Ok(n), Ok(o)) => (n, o),
+            (n, o) => panic!("{name}: NUT {n:?}, ours {o:?}"),
+        };
+        for l in nut.iter().filter(|l| !ours.contains(l)) {
+            problems.push(format!("{name}: NUT sends '{l}', ours does not"));
+        }
+        for l in ours.iter().filter(|l| !nut.contains(l)) {
+            problems.push(format!("{name}: ours sends '{l}', NUT does not"));
+        }
+        lines += nut.len();
+        commands += nut.iter().filter(|l| l.starts_with("ADDCMD ")).count();
+    }
+    println!("{} devices, {lines} flag/aux/enum/command lines compared ({commands} commands)", results.len());
+    assert!(commands > 100, "NUT announced only {commands} commands on 22 devices: the dumps were not read");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(results.len(), 22);
+}
+
 fn fmt(v: Option<&String>) -> String {
     match v {
         Some(v) => format!("'{v}'"),
@@ -174,8 +308,10 @@ fn fmt(v: Option<&String>) -> String {
     }
 }
 
-fn tempdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("usbhid-vs-nut-{}", std::process::id()));
+/// A fresh directory of this test process; `tag` keeps tests running at
+/// the same time apart.
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("usbhid-vs-nut-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d

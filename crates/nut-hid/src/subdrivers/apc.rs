@@ -30,7 +30,16 @@ pub const TABLE: &[Entry] = &[
     var("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.1f"),
     conv("battery.temperature", "UPS.Battery.Temperature", 0, Converter::KelvinCelsius),
     conv("battery.type", "UPS.PowerSummary.iDeviceChemistry", 0, Converter::StringId),
-    conv("battery.mfr.date", "UPS.Battery.ManufacturerDate", 0, Converter::Date),
+    // Writable in NUT 2.8.0 (RW STRING 10), written back as a HID date.
+    Entry {
+        name: "battery.mfr.date",
+        var_flags: RW | STRING,
+        len: 10,
+        path: "UPS.Battery.ManufacturerDate",
+        fmt: "%s",
+        flags: 0,
+        info: Info::Convert(Converter::Date),
+    },
     conv("battery.mfr.date", "UPS.PowerSummary.APCBattReplaceDate", 0, Converter::ApcDate),
     conv("battery.date", "UPS.Battery.APCBattReplaceDate", 0, Converter::ApcDate),
     var("ups.load", "UPS.Output.PercentLoad", "%.1f"),

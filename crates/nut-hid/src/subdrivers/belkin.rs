@@ -11,7 +11,8 @@ const PS: u16 = QUICK_POLL;
 /// The table, first match per NUT name wins.
 pub const TABLE: &[Entry] = &[
     var("battery.charge", "UPS.PowerSummary.RemainingCapacity", "%.0f"),
-    rw("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", SEMI_STATIC),
+    // Read-only in NUT 2.8.0's Belkin table.
+    varf("battery.charge.low", "UPS.PowerSummary.RemainingCapacityLimit", "%.0f", SEMI_STATIC),
     var("battery.charge.warning", "UPS.PowerSummary.WarningCapacityLimit", "%.0f"),
     var("battery.runtime", "UPS.PowerSummary.RunTimeToEmpty", "%.0f"),
     conv("battery.type", "UPS.PowerSummary.iDeviceChemistry", 0, Converter::StringId),

@@ -7,9 +7,20 @@ const PS: u16 = QUICK_POLL;
 const SENSITIVITY: &[(i64, &str)] = &[(0, "normal"), (1, "high"), (2, "low")];
 /// Eaton enable/disable switches.
 const ENABLE_DISABLE: &[(i64, &str)] = &[(0, "disabled"), (1, "enabled")];
-/// Output voltages the nominal selector accepts.
-const NOMINAL_OUT: &[(i64, &str)] =
-    &[(200, "200"), (208, "208"), (220, "220"), (230, "230"), (240, "240")];
+/// Output voltages the nominal selector offers, in NUT's order. Only those
+/// of the unit's band are offered: a unit at 220/230 V gets 200..240, one
+/// that reads 0 gets all nine (see `HidUps` enum bands).
+const NOMINAL_OUT: &[(i64, &str)] = &[
+    (200, "200"),
+    (208, "208"),
+    (220, "220"),
+    (230, "230"),
+    (240, "240"),
+    (100, "100"),
+    (110, "110"),
+    (120, "120"),
+    (127, "127"),
+];
 /// PowerConverter.ConverterType (1 seen on a 3S and a TG-BOX; "online" is
 /// what the nut-ddl dumps of double-conversion Eaton units show).
 const UPS_TYPE: &[(i64, &str)] = &[(1, "offline / line interactive"), (2, "online")];

@@ -167,16 +167,26 @@ fn same_variables_as_nut_on_every_recorded_device() {
     assert_eq!(devices, 22);
 }
 
-/// Start a driver in the foreground on a recorded device, ask its socket
-/// for `DUMPALL` once it is up, and return every line but `SETINFO` (the
-/// values are compared above) and `DUMPDONE`: flags, string lengths, enum
-/// values and instant commands, sorted.
-fn socket_dump(program: &Path, conf: &Path, lib: &Path, capture: &Path, name: &str) -> Result<Vec<String>, String> {
-    use std::io::{Read, Write};
+/// A driver running in the foreground on a recorded device, killed on drop.
+struct Served {
+    child: std::process::Child,
+    sock: PathBuf,
+    what: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(program: &Path, conf: &Path, lib: &Path, capture: &Path, name: &str) -> Result<Served, String> {
     use std::process::Stdio;
-    let state = conf.join(format!("state-{}-{name}", if program.starts_with("/lib/nut") { "nut" } else { "ours" }));
+    let who = if program.starts_with("/lib/nut") { "nut" } else { "ours" };
+    let state = conf.join(format!("state-{who}-{name}"));
     std::fs::create_dir_all(&state).map_err(|e| e.to_string())?;
-    let mut child = Command::new(program)
+    let child = Command::new(program)
         .args(["-a", name, "-u", "root", "-F"])
         .env("NUT_CONFPATH", conf)
         .env("NUT_STATEPATH", &state)
@@ -190,16 +200,24 @@ fn socket_dump(program: &Path, conf: &Path, lib: &Path, capture: &Path, name: &s
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("{}: {e}", program.display()))?;
-    let sock = state.join(format!("usbhid-ups-{name}"));
+    Ok(Served { child, sock: state.join(format!("usbhid-ups-{name}")), what: format!("{name} ({who})") })
+}
+
+/// `DUMPALL` on a served driver's socket (waiting up to 20 s for the
+/// socket, which exists once the init walk is done): every line but
+/// `DUMPDONE`, sorted.
+fn dumpall(d: &Served) -> Result<Vec<String>, String> {
+    use std::io::{Read, Write};
     let start = std::time::Instant::now();
     let mut answer = String::new();
-    let result = loop {
+    loop {
         if start.elapsed() > Duration::from_secs(20) {
-            break Err(format!("{name}: no DUMPDONE from {} (got {answer:?})", program.display()));
+            return Err(format!("{}: no DUMPDONE (got {answer:?})", d.what));
         }
-        std::thread::sleep(Duration::from_millis(200));
-        // The socket exists once the init walk is done and the data is served.
-        let Ok(mut s) = std::os::unix::net::UnixStream::connect(&sock) else { continue };
+        let Ok(mut s) = std::os::unix::net::UnixStream::connect(&d.sock) else {
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        };
         let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
         if s.write_all(b"DUMPALL\n").is_err() {
             continue;
@@ -213,24 +231,54 @@ fn socket_dump(program: &Path, conf: &Path, lib: &Path, capture: &Path, name: &s
             }
         }
         if answer.contains("DUMPDONE") {
-            break Ok(());
+            let mut lines: Vec<String> =
+                answer.lines().filter(|l| *l != "DUMPDONE" && !l.trim().is_empty()).map(str::to_string).collect();
+            lines.sort();
+            return Ok(lines);
         }
-    };
-    let _ = child.kill();
-    let _ = child.wait();
-    result?;
-    let mut lines: Vec<String> = answer
-        .lines()
-        .filter(|l| !l.starts_with("SETINFO ") && *l != "DUMPDONE" && !l.trim().is_empty())
-        .map(str::to_string)
-        .collect();
-    lines.sort();
-    Ok(lines)
+    }
 }
 
-/// Beyond the values: the same writable variables (flags and string
-/// lengths), enum choices and instant commands as NUT 2.8.0's driver, read
-/// from each driver's socket with `DUMPALL`.
+/// Lines one dump has and the other lacks, both ways.
+fn dump_diff(name: &str, nut: &[String], ours: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = nut.iter().filter(|l| !ours.contains(l)).map(|l| format!("{name}: NUT sends '{l}', ours does not")).collect();
+    out.extend(ours.iter().filter(|l| !nut.contains(l)).map(|l| format!("{name}: ours sends '{l}', NUT does not")));
+    out
+}
+
+/// ups.conf for every capture, plus `extra` lines in each section.
+fn write_conf(dir: &Path, extra: &str) {
+    let mut text = String::new();
+    for c in captures() {
+        let name = ups_name(&c);
+        text.push_str(&format!("[{name}]\n\tdriver = usbhid-ups\n\tport = auto\n{extra}"));
+        for (k, v) in device_options(&name) {
+            if v.is_empty() {
+                text.push_str(&format!("\t{k}\n"));
+            } else {
+                text.push_str(&format!("\t{k} = \"{v}\"\n"));
+            }
+        }
+    }
+    std::fs::write(dir.join("ups.conf"), text).unwrap();
+}
+
+/// Run `each` on every capture, six threads at most.
+fn per_capture<T: Send>(each: &(dyn Fn(&Path, &str) -> T + Sync)) -> Vec<(String, T)> {
+    let caps = captures();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = caps
+            .chunks(4)
+            .map(|chunk| s.spawn(move || chunk.iter().map(|c| (ups_name(c), each(c, &ups_name(c)))).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("thread")).collect()
+    })
+}
+
+/// Beyond the values: right after start-up, the same writable variables
+/// (flags and string lengths), enum choices and instant commands as NUT
+/// 2.8.0's driver, read from each driver's socket with `DUMPALL` (values
+/// are compared by the test above).
 #[test]
 fn same_flags_enums_and_commands_as_nut_on_every_recorded_device() {
     if !Path::new("/lib/nut/usbhid-ups").exists() {
@@ -245,58 +293,68 @@ fn same_flags_enums_and_commands_as_nut_on_every_recorded_device() {
         }
     };
     let conf = tempdir("sock");
-    let mut text = String::new();
-    for c in captures() {
-        let name = ups_name(&c);
-        text.push_str(&format!("[{name}]\n\tdriver = usbhid-ups\n\tport = auto\n"));
-        for (k, v) in device_options(&name) {
-            if v.is_empty() {
-                text.push_str(&format!("\t{k}\n"));
-            } else {
-                text.push_str(&format!("\t{k} = \"{v}\"\n"));
-            }
-        }
-    }
-    std::fs::write(conf.join("ups.conf"), text).unwrap();
-    let caps = captures();
-    let results: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = caps
-            .chunks(6)
-            .map(|chunk| {
-                let (bin, lib, conf) = (&bin, &lib, &conf);
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|c| {
-                            let name = ups_name(c);
-                            let nut = socket_dump(Path::new("/lib/nut/usbhid-ups"), conf, lib, c, &name);
-                            let ours = socket_dump(&bin.join("usbhid-ups"), conf, lib, c, &name);
-                            (name, nut, ours)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("thread")).collect()
+    write_conf(&conf, "");
+    let results = per_capture(&|c, name| {
+        let no_values = |v: Vec<String>| v.into_iter().filter(|l| !l.starts_with("SETINFO ")).collect::<Vec<_>>();
+        let nut = serve(Path::new("/lib/nut/usbhid-ups"), &conf, &lib, c, name).and_then(|d| dumpall(&d)).map(no_values);
+        let ours = serve(&bin.join("usbhid-ups"), &conf, &lib, c, name).and_then(|d| dumpall(&d)).map(no_values);
+        (nut, ours)
     });
     let mut problems = Vec::new();
     let (mut lines, mut commands) = (0, 0);
-    for (name, nut, ours) in &results {
+    for (name, (nut, ours)) in &results {
         let (nut, ours) = match (nut, ours) {
             (Ok(n), Ok(o)) => (n, o),
             (n, o) => panic!("{name}: NUT {n:?}, ours {o:?}"),
         };
-        for l in nut.iter().filter(|l| !ours.contains(l)) {
-            problems.push(format!("{name}: NUT sends '{l}', ours does not"));
-        }
-        for l in ours.iter().filter(|l| !nut.contains(l)) {
-            problems.push(format!("{name}: ours sends '{l}', NUT does not"));
-        }
+        problems.extend(dump_diff(name, nut, ours));
         lines += nut.len();
         commands += nut.iter().filter(|l| l.starts_with("ADDCMD ")).count();
     }
     println!("{} devices, {lines} flag/aux/enum/command lines compared ({commands} commands)", results.len());
     assert!(commands > 100, "NUT announced only {commands} commands on 22 devices: the dumps were not read");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert_eq!(results.len(), 22);
+}
+
+/// After full polls (`pollfreq = 1`, both drivers running side by side
+/// for 6 s, more than a poll interval past the first full poll): the whole
+/// `DUMPALL` is the same, values included. This is where `ups.alarm` and
+/// the `ALARM` status word appear (NUT computes them on full polls only).
+#[test]
+fn same_dump_as_nut_after_full_polls() {
+    if !Path::new("/lib/nut/usbhid-ups").exists() {
+        println!("SKIPPED: NUT 2.8.0's /lib/nut/usbhid-ups is not installed");
+        return;
+    }
+    let (bin, lib) = match build() {
+        Ok(x) => x,
+        Err(e) => {
+            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
+            return;
+        }
+    };
+    let conf = tempdir("full");
+    write_conf(&conf, "\tpollfreq = 1\n");
+    let results = per_capture(&|c, name| -> Result<(Vec<String>, Vec<String>), String> {
+        let nut = serve(Path::new("/lib/nut/usbhid-ups"), &conf, &lib, c, name)?;
+        let ours = serve(&bin.join("usbhid-ups"), &conf, &lib, c, name)?;
+        // Both are up (socket answers), then let full polls happen.
+        dumpall(&nut)?;
+        dumpall(&ours)?;
+        std::thread::sleep(Duration::from_secs(6));
+        Ok((dumpall(&nut)?, dumpall(&ours)?))
+    });
+    let mut problems = Vec::new();
+    let (mut lines, mut alarms) = (0, 0);
+    for (name, r) in &results {
+        let (nut, ours) = r.as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
+        problems.extend(dump_diff(name, nut, ours));
+        lines += nut.len();
+        alarms += nut.iter().filter(|l| l.starts_with("SETINFO ups.alarm ")).count();
+    }
+    println!("{} devices, {lines} DUMPALL lines after full polls, {alarms} with ups.alarm", results.len());
+    assert!(alarms > 0, "no device shows ups.alarm: the full polls did not happen");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(results.len(), 22);
 }

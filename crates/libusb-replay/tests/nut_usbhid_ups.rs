@@ -595,7 +595,10 @@ fn nut_rides_out_stalls_timeouts_short_reports_and_io_errors() {
     let script = sb.path("script");
     fs::write(
         &script,
-        "at 2.5s short-report 06\nat 2.5s stall 1\nat 4.5s full-report 06\nat 4.5s timeout 1\nat 6.5s io-error 1\n",
+        // NUT polls report 06 every 2.25 s (three 750 ms interrupt waits),
+        // at about 2.25, 4.5, 6.75 s: the short report stays in force over
+        // a whole period so that one poll always lands in it.
+        "at 2.5s short-report 06\nat 2.5s stall 1\nat 5.5s full-report 06\nat 5.5s timeout 1\nat 7.5s io-error 1\n",
     )
     .expect("script");
     let log = out.join("faults.usb.log");

@@ -222,7 +222,21 @@ fn upsmon_child_or_parent_killed_then_restarted() {
     wait(&mut sb, "orphaned child stopped", Duration::from_secs(10), |_| gone(child2));
     wait(&mut sb, "login released", Duration::from_secs(5), |sb| numlogins(sb.port()).as_deref() == Some("NUMLOGINS ups 0\n"));
 
-    let _parent3 = upsmon(&mut sb, &["-F"]);
+    let parent3 = upsmon(&mut sb, &["-F"]);
     wait(&mut sb, "third upsmon logged in", Duration::from_secs(10), logged_in);
     assert_no_shutdown(&sb);
+    // Stop it the way an admin does, so its monitoring child (which the
+    // sandbox does not track) does not outlive the test.
+    let child3 = pid_in(&pidfile).expect("pid file");
+    let mut stop = sb.command(Impl::Ours.path(Program::Upsmon));
+    stop.env("NUT_PIDPATH", sb.run());
+    stop.args(["-c", "stop"]);
+    let out = sb.run_command(stop, Duration::from_secs(10));
+    assert!(out.success(), "upsmon -c stop:\n{}", out.render());
+    wait(&mut sb, "third upsmon stopped", Duration::from_secs(10), |_| gone(child3));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sb.exited(parent3).is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(sb.exited(parent3).is_some(), "upsmon parent still running after upsmon -c stop\n{}", sb.logs());
 }

@@ -161,8 +161,10 @@ pub fn convert(c: Converter, value: f64, string: &mut dyn FnMut(u8) -> Option<St
         Converter::Percent100 => Some(format!("{:.0}", value.min(100.0))),
         Converter::Integer => Some(format!("{:.0}", value)),
         Converter::Absolute => Some(format!("{:.0}", value.abs())),
-        Converter::NonZero => (value != 0.0).then(|| format!("{value:.1}")),
-        Converter::RealpowerFromLoad | Converter::AbmCharging | Converter::AbmDischarging => None,
+        Converter::BatteryVoltage
+        | Converter::RealpowerFromLoad
+        | Converter::AbmCharging
+        | Converter::AbmDischarging => None,
         Converter::NonNegative => {
             if value < 0.0 {
                 None

@@ -321,6 +321,9 @@ impl HidUps {
                 let load: f64 = self.vars.get("ups.load")?.value.trim().parse().ok()?;
                 Some(format!("{:.0}", v * load / 100.0 * 0.8))
             }
+            Info::Convert(Converter::BatteryVoltage) => {
+                self.vars.contains_key("battery.voltage.nominal").then(|| format!("{v:.1}"))
+            }
             Info::Convert(Converter::AbmCharging) => Some(if self.abm && v != 0.0 { "chrg" } else { "!chrg" }.to_string()),
             Info::Convert(Converter::AbmDischarging) => {
                 Some(if self.abm && v != 0.0 { "dischrg" } else { "!dischrg" }.to_string())
@@ -780,17 +783,20 @@ impl HidUps {
 }
 
 /// Whether a nominal voltage choice is offered to a unit now at `now`
-/// volts: NUT 2.8.0 offers an Eaton at 220/230 V only 200..240 and one
-/// that reads 0 every choice; a unit in the 100..127 V band is taken to get
-/// that band only.
+/// volts, as NUT 2.8.0 does for Eaton units (probed by replaying a 3S with
+/// its nominal voltage changed): a unit at 100..=127 V is offered the
+/// 100..127 choices, one at 200..=240 V the 200..240 ones, any other value
+/// (0, 99, 128, 199, 241...) every choice.
 fn same_band(now: Option<f64>, choice: i64) -> bool {
-    const SPLIT: f64 = 160.0;
+    let low = |v: f64| (100.0..=127.0).contains(&v);
+    let high = |v: f64| (200.0..=240.0).contains(&v);
     match now {
-        Some(v) if v >= SPLIT => choice as f64 >= SPLIT,
-        Some(v) if v >= 90.0 => (choice as f64) < SPLIT,
+        Some(v) if low(v) => low(choice as f64),
+        Some(v) if high(v) => high(choice as f64),
         _ => true,
     }
 }
+
 
 /// NUT's `explore` output: one `Path: ..., Type: ..., ReportID: 0x.., Offset:
 /// .., Size: .., Value: ..` line per field, in descriptor order, reading
@@ -820,4 +826,18 @@ pub fn explore(desc: &Descriptor, vendor: usage::Vendor, src: &mut dyn ReportSou
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_band;
+
+    #[test]
+    fn eaton_nominal_voltage_bands() {
+        let offered = |now: f64| [100, 110, 120, 127, 200, 208, 220, 230, 240].into_iter().filter(|c| same_band(Some(now), *c)).count();
+        for (now, n) in [(120.0, 4), (100.0, 4), (127.0, 4), (230.0, 5), (200.0, 5), (240.0, 5), (0.0, 9), (99.0, 9), (128.0, 9), (160.0, 9), (241.0, 9)] {
+            assert_eq!(offered(now), n, "at {now} V");
+        }
+        assert!(same_band(None, 230));
+    }
 }

@@ -44,8 +44,11 @@ pub enum Converter {
     Absolute,
     /// Eaton: battery runtime/"Code" passthrough as `%.0f` but negative → absent.
     NonNegative,
-    /// Eaton battery voltage: `%.1f`, but 0 (no reading) publishes nothing.
-    NonZero,
+    /// Eaton `PowerSummary.Voltage`: NUT 2.8.0 publishes nothing for it on
+    /// a unit without a battery nominal voltage (a 5E: any value, 0, 1, 13
+    /// or 136, gives nothing). With `battery.voltage.nominal` published we
+    /// use `%.1f` (no recording shows that case).
+    BatteryVoltage,
     /// Eaton units without an active-power item: `ups.realpower` estimated
     /// from the nominal apparent power (the value), the published `ups.load`
     /// and a power factor of 0.8, no decimals (NUT 2.8.0: 700 VA at 8 %

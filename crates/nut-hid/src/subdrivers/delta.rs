@@ -14,8 +14,19 @@ use crate::table::*;
 
 const PS: u16 = QUICK_POLL;
 
-/// `DeltaOutputSource`: 0 is published as "normal" (the only value seen).
-const OUTPUT_SOURCE: &[(i64, &str)] = &[(0, "normal")];
+/// `DeltaOutputSource`, as NUT 2.8.0 words it (probed by replaying the
+/// Minuteman with the value changed; 9 and above publish nothing).
+const OUTPUT_SOURCE: &[(i64, &str)] = &[
+    (0, "normal"),
+    (1, "battery"),
+    (2, "bypass/reserve"),
+    (3, "reducing"),
+    (4, "boosting"),
+    (5, "manual bypass"),
+    (6, "other"),
+    (7, "no output"),
+    (8, "on eco"),
+];
 
 const fn rw_num(name: &'static str, path: &'static str, fmt: &'static str) -> Entry {
     Entry { name, var_flags: RW, len: 0, path, fmt, flags: 0, info: Info::Format }

@@ -9,7 +9,7 @@ const SENSITIVITY: &[(i64, &str)] = &[(0, "normal"), (1, "high"), (2, "low")];
 const ENABLE_DISABLE: &[(i64, &str)] = &[(0, "disabled"), (1, "enabled")];
 /// Output voltages the nominal selector offers, in NUT's order. Only those
 /// of the unit's band are offered: a unit at 220/230 V gets 200..240, one
-/// that reads 0 gets all nine (see `HidUps` enum bands).
+/// at 120 V 100..127, one that reads 0 all nine (`same_band` in mapper.rs).
 const NOMINAL_OUT: &[(i64, &str)] = &[
     (200, "200"),
     (208, "208"),
@@ -21,9 +21,15 @@ const NOMINAL_OUT: &[(i64, &str)] = &[
     (120, "120"),
     (127, "127"),
 ];
-/// PowerConverter.ConverterType (1 seen on a 3S and a TG-BOX; "online" is
-/// what the nut-ddl dumps of double-conversion Eaton units show).
-const UPS_TYPE: &[(i64, &str)] = &[(1, "offline / line interactive"), (2, "online")];
+/// PowerConverter.ConverterType, as NUT 2.8.0 words it (probed by replaying
+/// a 3S with the value changed; 0 and 6 and above publish nothing).
+const UPS_TYPE: &[(i64, &str)] = &[
+    (1, "offline / line interactive"),
+    (2, "online"),
+    (3, "online - unitary/parallel"),
+    (4, "online - parallel with hot standy"),
+    (5, "online - hot standby redundancy"),
+];
 /// Input [3] used means the UPS runs on battery.
 const ONBATT: &[(i64, &str)] = &[(1, "!online")];
 /// Input [1] used means the UPS runs on line.
@@ -62,7 +68,7 @@ pub const TABLE: &[Entry] = &[
     conv("battery.temperature", "UPS.BatterySystem.Battery.Temperature", 0, Converter::KelvinCelsius),
     conv("battery.type", "UPS.PowerSummary.iDeviceChemistry", STATIC, Converter::StringId),
     var("battery.voltage", "UPS.BatterySystem.Voltage", "%.1f"),
-    conv("battery.voltage", "UPS.PowerSummary.Voltage", 0, Converter::NonZero),
+    conv("battery.voltage", "UPS.PowerSummary.Voltage", 0, Converter::BatteryVoltage),
     varf("battery.voltage.nominal", "UPS.BatterySystem.ConfigVoltage", "%.0f", STATIC),
     varf("battery.voltage.nominal", "UPS.PowerSummary.ConfigVoltage", "%.0f", STATIC),
     rwl("battery.protection", "UPS.BatterySystem.Battery.DeepDischargeProtection", 5, SEMI_STATIC, YES_NO),

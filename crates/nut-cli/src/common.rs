@@ -223,3 +223,22 @@ mod tests {
         assert_eq!(prog_name(&[], "upsc"), "upsc");
     }
 }
+
+/// Parse `upsname[@hostname[:port]]` and connect, as upscmd and upsrw do:
+/// the client and the UPS name, or the exit status after NUT's message.
+pub fn connect_ups(operand: Option<&str>) -> Result<(Client, String), Status> {
+    let spec = match nut_client::spec::split_name(operand) {
+        Ok(s) => s,
+        Err(bad) => {
+            if let Some(diag) = bad.diag {
+                err_line(diag);
+            }
+            return Err(fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]"));
+        }
+    };
+    let ups = spec.ups.clone().unwrap_or_default();
+    match Client::connect(&spec.host, spec.port) {
+        Ok(c) => Ok((c, ups)),
+        Err(e) => Err(fatal(&format!("Error: {e}"))),
+    }
+}

@@ -2,21 +2,7 @@
 
 /// C's `atol`: optional white space and sign, then digits; 0 if none.
 pub fn c_atol(text: &str) -> i64 {
-    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let mut value: i64 = 0;
-    for b in digits.bytes().take_while(u8::is_ascii_digit) {
-        value = value.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-    }
-    if neg {
-        -value
-    } else {
-        value
-    }
+    nut_client::spec::c_strtol(text)
 }
 
 /// C's `atoi` (an `int`: the value wraps like a 32-bit conversion would).

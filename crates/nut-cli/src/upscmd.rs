@@ -8,12 +8,11 @@
 
 use std::process::ExitCode;
 
-use nut_client::spec::split_name;
 use nut_client::{Client, ErrCode};
 use nut_proto::lexer::quote_if_needed;
 
 use crate::common::{
-    authenticate, enable_tracking, err_line, exchange, exit, fatal, finish, out, parse_timeout,
+    authenticate, connect_ups, enable_tracking, err_line, exchange, exit, fatal, finish, out, parse_timeout,
     prog_name, prompt_username, read_password, Status, DEFAULT_TRACKING_TIMEOUT, NUT_VERSION, SUCCESS,
 };
 use crate::format;
@@ -88,19 +87,9 @@ fn main(args: &[String]) -> Status {
         usage(&prog);
         return SUCCESS;
     }
-    let spec = match split_name(operands.first().map(String::as_str)) {
-        Ok(s) => s,
-        Err(bad) => {
-            if let Some(diag) = bad.diag {
-                err_line(diag);
-            }
-            return fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]");
-        }
-    };
-    let ups = spec.ups.clone().unwrap_or_default();
-    let mut client = match Client::connect(&spec.host, spec.port) {
-        Ok(c) => c,
-        Err(e) => return fatal(&format!("Error: {e}")),
+    let (mut client, ups) = match connect_ups(operands.first().map(String::as_str)) {
+        Ok(x) => x,
+        Err(status) => return status,
     };
     let status = if list {
         list_commands(&mut client, &ups)

@@ -7,12 +7,11 @@
 
 use std::process::ExitCode;
 
-use nut_client::spec::split_name;
 use nut_client::{Client, ErrCode};
 use nut_proto::lexer::quote;
 
 use crate::common::{
-    authenticate, enable_tracking, err_line, exchange, exit, fatal, finish, login_name, out,
+    authenticate, connect_ups, enable_tracking, err_line, exchange, exit, fatal, finish, login_name, out,
     parse_timeout, prog_name, prompt_username, read_password, read_stdin_line, Status,
     DEFAULT_TRACKING_TIMEOUT, NUT_VERSION, SUCCESS,
 };
@@ -90,19 +89,9 @@ fn main(args: &[String]) -> Status {
         usage(&prog);
         return SUCCESS;
     }
-    let spec = match split_name(operands.first().map(String::as_str)) {
-        Ok(s) => s,
-        Err(bad) => {
-            if let Some(diag) = bad.diag {
-                err_line(diag);
-            }
-            return fatal("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]");
-        }
-    };
-    let ups = spec.ups.clone().unwrap_or_default();
-    let mut client = match Client::connect(&spec.host, spec.port) {
-        Ok(c) => c,
-        Err(e) => return fatal(&format!("Error: {e}")),
+    let (mut client, ups) = match connect_ups(operands.first().map(String::as_str)) {
+        Ok(x) => x,
+        Err(status) => return status,
     };
     let status = match setvar {
         Some(arg) => set_variable(&mut client, &ups, &arg, user, password, tracking, timeout),

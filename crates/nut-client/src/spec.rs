@@ -39,8 +39,10 @@ fn first_token(text: &str, sep: char) -> Option<(&str, Option<&str>)> {
     }
 }
 
-/// C's `strtol(text, NULL, 10)`, saturating.
-fn c_strtol(text: &str) -> i64 {
+/// C's `strtol(text, NULL, 10)` (and `atol`): optional white space and
+/// sign, then digits; 0 if none; saturating. NUT's clients parse ports and
+/// numbers this way, so `"3493abc"` means 3493.
+pub fn c_strtol(text: &str) -> i64 {
     let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),

@@ -6,8 +6,8 @@
 //! (`SETINFO`, `DELINFO`, `SETFLAGS`, ...) exactly once, so clients that are
 //! connected see the same sequence of changes the table went through.
 
-use nut_proto::sock::{render_var, DriverMsg};
-use nut_proto::state::{StateTable, Var, VarFlags};
+use nut_proto::sock::{render_dump, render_var, DriverMsg};
+use nut_proto::state::{StateTable, VarFlags};
 
 use crate::config::DriverConfig;
 
@@ -260,7 +260,7 @@ impl Ctx {
     pub fn dump_var(&self, var: &str) -> Option<String> {
         let v = self.table.get(var)?;
         let mut out = String::new();
-        render_one(v, &mut out);
+        render_var(v, &mut out);
         Some(out)
     }
 
@@ -268,38 +268,6 @@ impl Ctx {
     pub fn take_outbox(&mut self) -> Vec<String> {
         std::mem::take(&mut self.outbox)
     }
-}
-
-fn render_one(var: &Var, out: &mut String) {
-    render_var(var, out);
-    // An `override.*` variable carries NUT's internal "immutable" flag,
-    // which is not one of the named flags: 2.8.0 then sends a bare
-    // `SETFLAGS <var>` line.
-    if var.immutable && var.flags.is_empty() {
-        out.push_str("SETFLAGS ");
-        out.push_str(&var.name);
-        out.push('\n');
-    }
-}
-
-/// NUT's dump order: `DATASTALE` first when stale, every variable in name
-/// order, every command, then `DATAOK` when fresh and `DUMPDONE`.
-pub fn render_dump(table: &StateTable, stale: bool) -> String {
-    let mut out = String::with_capacity(64 * table.var_count() + 64);
-    if stale {
-        out.push_str("DATASTALE\n");
-    }
-    for var in table.vars() {
-        render_one(var, &mut out);
-    }
-    for cmd in table.cmds() {
-        out.push_str(&DriverMsg::AddCmd { cmd: cmd.to_string() }.render());
-    }
-    if !stale {
-        out.push_str("DATAOK\n");
-    }
-    out.push_str("DUMPDONE\n");
-    out
 }
 
 #[cfg(test)]

@@ -323,7 +323,8 @@ impl ServerMsg {
 }
 
 /// The lines a driver sends for one variable in a dump: SETINFO, its
-/// ADDENUMs and ADDRANGEs, SETAUX when set, SETFLAGS when any flag is set.
+/// ADDENUMs and ADDRANGEs, SETAUX when set, SETFLAGS when any flag is set
+/// or the variable is immutable.
 pub fn render_var(var: &crate::state::Var, out: &mut String) {
     out.push_str(&DriverMsg::SetInfo { var: var.name.clone(), value: var.value.clone() }.render());
     for value in &var.enums {
@@ -337,7 +338,9 @@ pub fn render_var(var: &crate::state::Var, out: &mut String) {
     if var.aux != 0 {
         out.push_str(&DriverMsg::SetAux { var: var.name.clone(), aux: var.aux }.render());
     }
-    if !var.flags.is_empty() {
+    if !var.flags.is_empty() || var.immutable {
+        // An immutable variable (a driver's `override.*`) with no named
+        // flag goes out as a bare `SETFLAGS <var>`, as NUT 2.8.0 sends it.
         out.push_str(&DriverMsg::SetFlags { var: var.name.clone(), flags: var.flags }.render());
     }
 }

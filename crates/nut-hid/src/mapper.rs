@@ -165,8 +165,6 @@ pub struct HidUps {
     alarm_active: bool,
     buffers: BTreeMap<u8, Vec<u8>>,
     fresh: BTreeSet<u8>,
-    /// Length of the last report received per ID (what NUT sends back).
-    lens: BTreeMap<u8, usize>,
     data_changed: bool,
     opts: Options,
     /// The unit has Eaton Advanced Battery Monitoring items.
@@ -213,7 +211,6 @@ impl HidUps {
             alarm_active: false,
             buffers: BTreeMap::new(),
             fresh: BTreeSet::new(),
-            lens: BTreeMap::new(),
             data_changed: false,
             opts,
             product: usb.product.clone(),
@@ -289,9 +286,6 @@ impl HidUps {
         }
         buf[..data.len()].copy_from_slice(&data);
         buf[0] = report_id;
-        if !data.is_empty() {
-            self.lens.insert(report_id, data.len());
-        }
         if data.len() < self.desc.report_len(report_id) {
             self.log.push(format!(
                 "report 0x{report_id:02x}: got {} byte(s), descriptor says {}",
@@ -663,10 +657,11 @@ impl HidUps {
         let logical = value::from_physical(&f, v);
         value::insert(buf, &f, logical)?;
         self.data_changed = true;
-        // NUT sends back as many bytes as the device last gave, stretched
-        // to cover the field being written.
-        let end = (8 + f.bit_offset as usize + f.bit_size as usize).div_ceil(8);
-        let send = self.lens.get(&rid).copied().unwrap_or(len).max(end).min(buf.len());
+        // NUT 2.8.0 writes the whole report as the descriptor sizes it
+        // (what it asks for when reading), even when the device answered
+        // shorter (an APC BK650M2 gives 2 bytes of report 0x40 and gets 24
+        // back).
+        let send = len.min(buf.len());
         Ok(Action::SetReport { report_id: rid, data: buf[..send].to_vec() })
     }
 
@@ -718,6 +713,14 @@ impl HidUps {
         };
         let val = param.unwrap_or(e.fmt);
         let v = match e.info {
+            Info::Convert(c @ (Converter::PowercomStart | Converter::PowercomReturn | Converter::PowercomStayOff)) => {
+                let var = if c == Converter::PowercomStart { "ups.delay.start" } else { "ups.delay.shutdown" };
+                let secs = match param {
+                    Some(p) => atol(p),
+                    None => atol(self.vars.get(var).map(|v| v.value.as_str()).unwrap_or(e.fmt)),
+                };
+                crate::format::powercom_delay(c, secs).unwrap_or(secs)
+            }
             Info::Lookup(t) => match t.iter().find(|(_, s)| s.eq_ignore_ascii_case(val)) {
                 Some((k, _)) => *k,
                 None => atol(val),

@@ -61,6 +61,15 @@ pub enum Converter {
     AbmCharging,
     /// The same for `PresentStatus.Discharging` (`!dischrg`).
     AbmDischarging,
+    /// PowerCOM `load.on.delay` (command only): whole minutes in the second
+    /// byte; without a parameter the delay is `ups.delay.start`.
+    PowercomStart,
+    /// PowerCOM `shutdown.return` (command only): minutes in the first
+    /// byte, 0x40 plus the remaining seconds (at least 1 below a minute) in
+    /// the second; without a parameter the delay is `ups.delay.shutdown`.
+    PowercomReturn,
+    /// PowerCOM `shutdown.stayoff`: as `PowercomReturn` with 0x80.
+    PowercomStayOff,
 }
 
 /// How a value is turned into NUT text.

@@ -182,15 +182,35 @@ impl Drop for Served {
 }
 
 fn serve(program: &Path, conf: &Path, lib: &Path, capture: &Path, name: &str) -> Result<Served, String> {
+    let who = if program.starts_with("/lib/nut") { "nut" } else { "ours" };
+    serve_in(program, conf, lib, capture, name, &conf.join(format!("state-{who}-{name}")), None)
+}
+
+/// [`serve`] with its own state directory and, if given, the replay
+/// library's call log.
+fn serve_in(
+    program: &Path,
+    conf: &Path,
+    lib: &Path,
+    capture: &Path,
+    name: &str,
+    state: &Path,
+    log: Option<&Path>,
+) -> Result<Served, String> {
     use std::process::Stdio;
     let who = if program.starts_with("/lib/nut") { "nut" } else { "ours" };
-    let state = conf.join(format!("state-{who}-{name}"));
-    std::fs::create_dir_all(&state).map_err(|e| e.to_string())?;
-    let child = Command::new(program)
+    std::fs::create_dir_all(state).map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(program);
+    if let Some(l) = log {
+        cmd.env("LIBUSB_REPLAY_LOG", l);
+    } else {
+        cmd.env_remove("LIBUSB_REPLAY_LOG");
+    }
+    let child = cmd
         .args(["-a", name, "-u", "root", "-F"])
         .env("NUT_CONFPATH", conf)
-        .env("NUT_STATEPATH", &state)
-        .env("NUT_ALTPIDPATH", &state)
+        .env("NUT_STATEPATH", state)
+        .env("NUT_ALTPIDPATH", state)
         .env("LD_LIBRARY_PATH", lib)
         .env("LIBUSB_REPLAY_FILE", capture)
         .env_remove("LIBUSB_REPLAY_SCRIPT")
@@ -215,7 +235,7 @@ fn dumpall(d: &Served) -> Result<Vec<String>, String> {
             return Err(format!("{}: no DUMPDONE (got {answer:?})", d.what));
         }
         let Ok(mut s) = std::os::unix::net::UnixStream::connect(&d.sock) else {
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(50));
             continue;
         };
         let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
@@ -485,6 +505,102 @@ fn same_dump_as_nut_on_changed_recordings() {
     assert_eq!(line("probe-nominal-120", "output.voltage.nominal").as_deref(), Some("SETINFO output.voltage.nominal \"120\""));
     println!("{} changed recordings, {lines} DUMPALL lines, all the same as NUT 2.8.0's", results.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The SET_REPORTs NUT's driver and ours send for one socket line, from
+/// the replay library's logs: two fresh drivers side by side, the line sent
+/// to each once its socket answers, then 1 s for the writes (a
+/// shutdown.return with its 125 ms pause takes well under that). Timeouts
+/// are left out (NUT waits 5 s, we 2 s).
+fn writes_for(programs: [&Path; 2], conf: &Path, lib: &Path, capture: &Path, name: &str, dir: &Path, line: &str) -> Result<[Vec<String>; 2], String> {
+    use std::io::Write;
+    let mut served = Vec::new();
+    for (i, p) in programs.iter().enumerate() {
+        let state = dir.join(if i == 0 { "nut" } else { "ours" });
+        let log = state.join("usb.log");
+        served.push((serve_in(p, conf, lib, capture, name, &state, Some(&log))?, log));
+    }
+    let (mut marks, mut conns) = (Vec::new(), Vec::new());
+    for (d, log) in &served {
+        dumpall(d)?;
+        marks.push(std::fs::read_to_string(log).map_err(|e| e.to_string())?.lines().count());
+        let mut s = std::os::unix::net::UnixStream::connect(&d.sock).map_err(|e| format!("{}: {e}", d.what))?;
+        s.write_all(format!("{line}\n").as_bytes()).map_err(|e| e.to_string())?;
+        // Kept open, as upsd keeps its connection.
+        conns.push(s);
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    drop(conns);
+    let logs: Vec<PathBuf> = served.into_iter().map(|(_, log)| log).collect();
+    let read = |log: &Path, before: usize| -> Result<Vec<String>, String> {
+        let text = std::fs::read_to_string(log).map_err(|e| e.to_string())?;
+        Ok(text
+            .lines()
+            .skip(before)
+            .filter(|l| l.contains("type=0x21 req=0x09"))
+            .map(|l| {
+                let l = l.split_once("] ").map(|(_, r)| r).unwrap_or(l);
+                match (l.find(" timeout="), l.find(") = ")) {
+                    (Some(a), Some(b)) if a < b => format!("{}{}", &l[..a], &l[b..]),
+                    _ => l.to_string(),
+                }
+            })
+            .collect())
+    };
+    Ok([read(&logs[0], marks[0])?, read(&logs[1], marks[1])?])
+}
+
+/// A command and the report writes NUT's driver and ours made for it.
+type CommandWrites = (String, Vec<String>, Vec<String>);
+
+/// Every instant command NUT 2.8.0's driver announces on every recorded
+/// device: sent to a fresh NUT driver and a fresh one of ours, the reports
+/// they write to the device (ID, length, bytes) must be the same.
+#[test]
+fn same_writes_as_nut_for_every_instant_command() {
+    if !Path::new("/lib/nut/usbhid-ups").exists() {
+        println!("SKIPPED: NUT 2.8.0's /lib/nut/usbhid-ups is not installed");
+        return;
+    }
+    let (bin, lib) = match build() {
+        Ok(x) => x,
+        Err(e) => {
+            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
+            return;
+        }
+    };
+    let conf = tempdir("cmd");
+    write_conf(&conf, "");
+    let nut = Path::new("/lib/nut/usbhid-ups");
+    let ours = bin.join("usbhid-ups");
+    let results = per_capture(&|c, name| -> Result<Vec<CommandWrites>, String> {
+        let cmds: Vec<String> = dumpall(&serve(nut, &conf, &lib, c, name)?)?
+            .iter()
+            .filter_map(|l| l.strip_prefix("ADDCMD ").map(str::to_string))
+            .collect();
+        let mut out = Vec::new();
+        for (i, cmd) in cmds.iter().enumerate() {
+            let line = format!("INSTCMD {cmd}");
+            let [a, b] = writes_for([nut, &ours], &conf, &lib, c, name, &conf.join(format!("{name}-{i}")), &line)?;
+            out.push((cmd.clone(), a, b));
+        }
+        Ok(out)
+    });
+    let mut problems = Vec::new();
+    let (mut commands, mut writes) = (0, 0);
+    for (name, r) in &results {
+        for (cmd, nut, ours) in r.as_ref().unwrap_or_else(|e| panic!("{name}: {e}")) {
+            commands += 1;
+            writes += nut.len();
+            if nut != ours {
+                problems.push(format!("{name}: {cmd}: NUT writes {nut:?}, ours {ours:?}"));
+            }
+        }
+    }
+    println!("{commands} commands on {} devices, {writes} report writes, the same as NUT 2.8.0's", results.len());
+    assert!(commands > 100 && writes > 100, "only {commands} commands and {writes} writes: nothing was exercised");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let _ = std::fs::remove_dir_all(&conf);
 }
 
 fn fmt(v: Option<&String>) -> String {

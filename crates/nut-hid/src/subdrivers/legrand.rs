@@ -55,5 +55,6 @@ pub const TABLE: &[Entry] = &[
     cmd("test.battery.start.deep", "UPS.Output.Test", "2"),
     cmd("test.battery.stop", "UPS.Output.Test", "3"),
     cmd("beeper.enable", "UPS.PowerSummary.AudibleAlarmControl", "2"),
-    cmd("beeper.disable", "UPS.PowerSummary.AudibleAlarmControl", "1"),
+    // NUT 2.8.0 writes 3 (muted) for it on Legrand units.
+    cmd("beeper.disable", "UPS.PowerSummary.AudibleAlarmControl", "3"),
 ];

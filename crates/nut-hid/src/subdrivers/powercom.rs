@@ -7,14 +7,19 @@
 //! battery voltage. The PowerCOM vendor page items NUT also tries
 //! (`PowercomUPS...`) are absent on the recorded unit and left out.
 //!
-//! NUT has `shutdown.return` and `shutdown.stayoff` as table commands on
-//! `DelayBeforeShutdown` (encoding the delays its own way for PowerCOM
-//! firmware, which no capture shows); ours write the plain shutdown delay.
+//! The delay commands write PowerCOM's encodings (minutes and seconds in
+//! separate bytes, a flag for return or stay off), probed by sending NUT
+//! 2.8.0's driver the commands on a replayed unit; the beeper is 1 on,
+//! 0 off.
 
 use crate::table::*;
 
 const fn absent8(name: &'static str, path: &'static str, dflt: &'static str) -> Entry {
     Entry { name, var_flags: RW | STRING, len: 8, path, fmt: dflt, flags: ABSENT, info: Info::Format }
+}
+
+const fn delay_cmd(name: &'static str, path: &'static str, dflt: &'static str, c: Converter) -> Entry {
+    Entry { name, var_flags: 0, len: 0, path, fmt: dflt, flags: CMD, info: Info::Convert(c) }
 }
 
 /// The table, first match per NUT name wins.
@@ -65,10 +70,10 @@ pub const TABLE: &[Entry] = &[
     var("output.frequency", "UPS.Output.Frequency", "%.1f"),
     conv("battery.temperature", "UPS.Battery.Temperature", 0, Converter::KelvinCelsius),
     cmd("beeper.toggle", "UPS.PowerSummary.AudibleAlarmControl", "1"),
-    cmd("beeper.enable", "UPS.PowerSummary.AudibleAlarmControl", "2"),
-    cmd("beeper.disable", "UPS.PowerSummary.AudibleAlarmControl", "1"),
+    cmd("beeper.enable", "UPS.PowerSummary.AudibleAlarmControl", "1"),
+    cmd("beeper.disable", "UPS.PowerSummary.AudibleAlarmControl", "0"),
     cmd("test.battery.start.quick", "UPS.Battery.Test", "1"),
-    cmd("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", "60"),
-    cmd("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", DEFAULT_OFFDELAY),
-    cmd("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", DEFAULT_OFFDELAY),
+    delay_cmd("load.on.delay", "UPS.PowerSummary.DelayBeforeStartup", "60", Converter::PowercomStart),
+    delay_cmd("shutdown.return", "UPS.PowerSummary.DelayBeforeShutdown", DEFAULT_OFFDELAY, Converter::PowercomReturn),
+    delay_cmd("shutdown.stayoff", "UPS.PowerSummary.DelayBeforeShutdown", DEFAULT_OFFDELAY, Converter::PowercomStayOff),
 ];

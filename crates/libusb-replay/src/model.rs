@@ -303,7 +303,7 @@ impl Device {
             return None;
         }
         let n = d.report_len_of(kind, id);
-        Some(if n > 1 { n } else { d.report_len(id) })
+        Some(if n > 1 { n } else { d.report_size(id) })
     }
 
     /// Current bytes of a report: what was recorded or written, else zeros

@@ -421,9 +421,28 @@ impl Descriptor {
         ids
     }
 
-    /// Length in bytes of a report including its ID byte, as NUT computes it
-    /// (the largest end of any element with that ID, whatever its kind).
+    /// Length in bytes of a report including its ID byte, as NUT computes it:
+    /// the largest end of any element with that ID, whatever its kind, with
+    /// bit offsets kept in 8 bits (they wrap at 256). This is the length NUT
+    /// 2.8.0 asks for and writes: an APC BK650M2 report of 23 16-bit
+    /// elements (47 bytes) is 33 bytes to it. [`Descriptor::report_len_of`]
+    /// and [`Descriptor::report_size`] give the real size.
     pub fn report_len(&self, report_id: u8) -> usize {
+        let bits = self
+            .fields
+            .iter()
+            .chain(self.unnamed.iter())
+            .filter(|f| f.report_id == report_id)
+            .map(|f| u64::from(f.bit_offset % 256) + u64::from(f.bit_size))
+            .max()
+            .unwrap_or(0);
+        1 + (bits as usize).div_ceil(8)
+    }
+
+    /// The real length in bytes of a report including its ID byte: the
+    /// largest end of any element with that ID, whatever its kind (what a
+    /// device sends; see [`Descriptor::report_len`] for NUT's idea of it).
+    pub fn report_size(&self, report_id: u8) -> usize {
         let bits = self
             .fields
             .iter()

@@ -412,8 +412,9 @@ impl Device {
         }
     }
 
+    /// What the recorded device sends: the real report size.
     fn report_len(&self, id: u8) -> usize {
-        self.rec.descriptor.report_len(id)
+        self.rec.descriptor.report_size(id)
     }
 
     fn memory(&mut self, id: u8) -> &mut Vec<u8> {

@@ -116,6 +116,23 @@ struct DriverConn {
     out: OutBuf,
 }
 
+/// What the HTTP side may see and count of the loop, borrowed field by
+/// field so that `self.http` stays free to be called with it.
+macro_rules! http_ctx {
+    ($lp:expr) => {
+        crate::http::Ctx {
+            total: $lp.conn_count(),
+            registry: $lp.poll.registry(),
+            server: &$lp.server,
+            allow: &*$lp.allow,
+            maxconn: $lp.maxconn,
+            per_addr: &mut $lp.per_addr,
+            per_address: $lp.per_address,
+            refuse_log: &mut $lp.refuse_log,
+        }
+    };
+}
+
 /// Everything the loop owns.
 pub struct EventLoop {
     poll: Poll,
@@ -278,16 +295,7 @@ impl EventLoop {
                         }
                     }
                 } else if crate::http::Http::owns(token) {
-                    let mut ctx = crate::http::Ctx {
-                        total: self.conn_count(),
-                        registry: self.poll.registry(),
-                        server: &self.server,
-                        allow: &*self.allow,
-                        maxconn: self.maxconn,
-                        per_addr: &mut self.per_addr,
-                        per_address: self.per_address,
-                        refuse_log: &mut self.refuse_log,
-                    };
+                    let mut ctx = http_ctx!(self);
                     self.http.event(token, ev, &mut ctx);
                 } else if token.0 < self.listeners.len() {
                     self.accept(token.0);
@@ -345,16 +353,7 @@ impl EventLoop {
                 self.drop_client(token);
             }
         }
-        let mut ctx = crate::http::Ctx {
-            total: self.conn_count(),
-            registry: self.poll.registry(),
-            server: &self.server,
-            allow: &*self.allow,
-            maxconn: self.maxconn,
-            per_addr: &mut self.per_addr,
-            per_address: self.per_address,
-            refuse_log: &mut self.refuse_log,
-        };
+        let mut ctx = http_ctx!(self);
         self.http.tick(now, &mut ctx);
     }
 

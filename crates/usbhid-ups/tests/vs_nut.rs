@@ -165,6 +165,7 @@ fn same_variables_as_nut_on_every_recorded_device() {
     assert!(unexplained.is_empty(), "unexplained differences ({}):\n{}", unexplained.len(), unexplained.join("\n"));
     assert!(stale.is_empty(), "KNOWN lists differences that no longer occur: {stale:?}");
     assert_eq!(devices, 22);
+    let _ = std::fs::remove_dir_all(&conf);
 }
 
 /// A driver running in the foreground on a recorded device, killed on drop.
@@ -335,6 +336,7 @@ fn same_flags_enums_and_commands_as_nut_on_every_recorded_device() {
     assert!(commands > 100, "NUT announced only {commands} commands on 22 devices: the dumps were not read");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(results.len(), 22);
+    let _ = std::fs::remove_dir_all(&conf);
 }
 
 /// After full polls (`pollfreq = 1`, both drivers running side by side
@@ -377,6 +379,7 @@ fn same_dump_as_nut_after_full_polls() {
     assert!(alarms > 0, "no device shows ups.alarm: the full polls did not happen");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert_eq!(results.len(), 22);
+    let _ = std::fs::remove_dir_all(&conf);
 }
 
 /// Recorded devices with one value changed, to compare what both drivers
@@ -505,6 +508,7 @@ fn same_dump_as_nut_on_changed_recordings() {
     assert_eq!(line("probe-nominal-120", "output.voltage.nominal").as_deref(), Some("SETINFO output.voltage.nominal \"120\""));
     println!("{} changed recordings, {lines} DUMPALL lines, all the same as NUT 2.8.0's", results.len());
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The SET_REPORTs NUT's driver and ours send for one socket line, from

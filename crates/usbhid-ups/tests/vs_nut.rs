@@ -88,14 +88,12 @@ fn run_bounded(mut c: Command, limit: Duration) -> (String, String) {
 #[test]
 fn same_variables_as_nut_on_every_recorded_device() {
     if !Path::new("/lib/nut/usbhid-ups").exists() {
-        println!("SKIPPED: NUT 2.8.0's /lib/nut/usbhid-ups is not installed");
-        return;
+        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
     }
     let (bin, lib) = match build() {
         Ok(x) => x,
         Err(e) => {
-            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
-            return;
+            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
         }
     };
     let conf = tempdir("dump");
@@ -303,14 +301,12 @@ fn per_capture<T: Send>(each: &(dyn Fn(&Path, &str) -> T + Sync)) -> Vec<(String
 #[test]
 fn same_flags_enums_and_commands_as_nut_on_every_recorded_device() {
     if !Path::new("/lib/nut/usbhid-ups").exists() {
-        println!("SKIPPED: NUT 2.8.0's /lib/nut/usbhid-ups is not installed");
-        return;
+        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
     }
     let (bin, lib) = match build() {
         Ok(x) => x,
         Err(e) => {
-            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
-            return;
+            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
         }
     };
     let conf = tempdir("sock");
@@ -346,14 +342,12 @@ fn same_flags_enums_and_commands_as_nut_on_every_recorded_device() {
 #[test]
 fn same_dump_as_nut_after_full_polls() {
     if !Path::new("/lib/nut/usbhid-ups").exists() {
-        println!("SKIPPED: NUT 2.8.0's /lib/nut/usbhid-ups is not installed");
-        return;
+        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
     }
     let (bin, lib) = match build() {
         Ok(x) => x,
         Err(e) => {
-            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
-            return;
+            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
         }
     };
     let conf = tempdir("full");
@@ -435,14 +429,12 @@ fn probes() -> Vec<(String, &'static str, String, String, Option<String>)> {
 #[test]
 fn same_dump_as_nut_on_changed_recordings() {
     if !Path::new("/lib/nut/usbhid-ups").exists() {
-        println!("SKIPPED: NUT 2.8.0's /lib/nut/usbhid-ups is not installed");
-        return;
+        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
     }
     let (bin, lib) = match build() {
         Ok(x) => x,
         Err(e) => {
-            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
-            return;
+            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
         }
     };
     let dir = tempdir("probe");
@@ -533,9 +525,7 @@ fn writes_for(programs: [&Path; 2], conf: &Path, lib: &Path, capture: &Path, nam
         // Kept open, as upsd keeps its connection.
         conns.push(s);
     }
-    std::thread::sleep(Duration::from_millis(1000));
-    drop(conns);
-    let logs: Vec<PathBuf> = served.into_iter().map(|(_, log)| log).collect();
+    let logs: Vec<PathBuf> = served.iter().map(|(_, log)| log.clone()).collect();
     let read = |log: &Path, before: usize| -> Result<Vec<String>, String> {
         let text = std::fs::read_to_string(log).map_err(|e| e.to_string())?;
         Ok(text
@@ -551,6 +541,26 @@ fn writes_for(programs: [&Path; 2], conf: &Path, lib: &Path, capture: &Path, nam
             })
             .collect())
     };
+    // Both drivers write at once when they handle the line: wait until
+    // both logs show writes that stay the same for 300 ms (a line neither
+    // driver writes for waits the whole 1.5 s).
+    let deadline = std::time::Instant::now() + Duration::from_millis(1500);
+    let (mut last, mut steady) = (None, 0);
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = [read(&logs[0], marks[0])?, read(&logs[1], marks[1])?];
+        if !now[0].is_empty() && !now[1].is_empty() && last.as_ref() == Some(&now) {
+            steady += 1;
+            if steady >= 3 {
+                break;
+            }
+        } else {
+            steady = 0;
+        }
+        last = Some(now);
+    }
+    drop(conns);
+    drop(served);
     Ok([read(&logs[0], marks[0])?, read(&logs[1], marks[1])?])
 }
 
@@ -588,34 +598,60 @@ fn probe_value(dump: &[String], var: &str) -> String {
 #[test]
 fn same_writes_as_nut_for_every_command_and_setting() {
     if !Path::new("/lib/nut/usbhid-ups").exists() {
-        println!("SKIPPED: NUT 2.8.0's /lib/nut/usbhid-ups is not installed");
-        return;
+        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
     }
     let (bin, lib) = match build() {
         Ok(x) => x,
         Err(e) => {
-            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
-            return;
+            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
         }
     };
     let conf = tempdir("cmd");
     write_conf(&conf, "");
     let nut = Path::new("/lib/nut/usbhid-ups");
     let ours = bin.join("usbhid-ups");
-    let results = per_capture(&|c, name| -> Result<Vec<CommandWrites>, String> {
+    // The lines to try on each device, from NUT's own DUMPALL.
+    let plans = per_capture(&|c, name| -> Result<(PathBuf, Vec<String>), String> {
         let dump = dumpall(&serve(nut, &conf, &lib, c, name)?)?;
         let mut lines: Vec<String> =
             dump.iter().filter_map(|l| l.strip_prefix("ADDCMD ").map(|c| format!("INSTCMD {c}"))).collect();
         for var in dump.iter().filter_map(|l| l.strip_prefix("SETFLAGS ")?.strip_suffix(" RW STRING").or_else(|| l.strip_prefix("SETFLAGS ")?.strip_suffix(" RW"))) {
             lines.push(format!("SET {var} \"{}\"", probe_value(&dump, var)));
         }
-        let mut out = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            let [a, b] = writes_for([nut, &ours], &conf, &lib, c, name, &conf.join(format!("{name}-{i}")), line)?;
-            out.push((line.clone(), a, b));
-        }
-        Ok(out)
+        Ok((c.to_path_buf(), lines))
     });
+    let mut jobs = Vec::new();
+    for (name, plan) in &plans {
+        let (capture, lines) = plan.as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (i, line) in lines.iter().enumerate() {
+            jobs.push((name.clone(), capture.clone(), i, line.clone()));
+        }
+    }
+    // Each job starts a fresh pair of drivers and mostly waits for them, so
+    // a dozen run at once even on 2 CPUs.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: std::sync::Mutex<Vec<(String, Result<CommandWrites, String>)>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..12 {
+            s.spawn(|| loop {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some((name, capture, i, line)) = jobs.get(k) else { break };
+                let dir = conf.join(format!("{name}-{i}"));
+                let r = writes_for([nut, &ours], &conf, &lib, capture, name, &dir, line).map(|[a, b]| (line.clone(), a, b));
+                done.lock().expect("results").push((name.clone(), r));
+            });
+        }
+    });
+    let mut by_device: std::collections::BTreeMap<String, Result<Vec<CommandWrites>, String>> = Default::default();
+    for (name, r) in done.into_inner().expect("results") {
+        let entry = by_device.entry(name).or_insert_with(|| Ok(Vec::new()));
+        match (entry, r) {
+            (Ok(list), Ok(w)) => list.push(w),
+            (entry @ Ok(_), Err(e)) => *entry = Err(e),
+            (Err(_), _) => {}
+        }
+    }
+    let results: Vec<(String, Result<Vec<CommandWrites>, String>)> = by_device.into_iter().collect();
     let mut problems = Vec::new();
     let (mut commands, mut sets, mut writes) = (0, 0, 0);
     for (name, r) in &results {
@@ -633,8 +669,9 @@ fn same_writes_as_nut_for_every_command_and_setting() {
     }
     println!(
         "{commands} commands and {sets} settings on {} devices, {writes} report writes, the same as NUT 2.8.0's",
-        results.len()
+        plans.len()
     );
+    assert_eq!(plans.len(), 22);
     assert!(commands > 100 && sets > 50 && writes > 100, "only {commands} commands, {sets} settings and {writes} writes");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     let _ = std::fs::remove_dir_all(&conf);
@@ -662,14 +699,12 @@ fn tempdir(tag: &str) -> PathBuf {
 #[test]
 fn nut_scanner_prints_what_nut_prints() {
     if !Path::new("/usr/bin/nut-scanner").exists() || !Path::new("/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0.3.0").exists() {
-        println!("SKIPPED: NUT's nut-scanner or the system libusb is not installed");
-        return;
+        panic!("NUT's nut-scanner or the system libusb is not installed (scripts/install-deps.sh installs what this test needs)");
     }
     let (bin, lib) = match build() {
         Ok(x) => x,
         Err(e) => {
-            println!("SKIPPED: cannot build against the system libusb and the replay library:\n{e}");
-            return;
+            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
         }
     };
     let so = std::fs::canonicalize(lib.join("libusb-1.0.so.0")).unwrap();

@@ -430,7 +430,8 @@ fn upsc_status(port: u16, sb: &Sandbox) -> String {
 
 #[test]
 fn unplug_makes_data_stale_and_replug_recovers() {
-    if !have_nut() || !Path::new(NUT_UPSD).exists() {
+    assert!(Path::new(NUT_UPSD).exists(), "{NUT_UPSD} is not installed: scripts/install-deps.sh installs nut-server");
+    if !have_nut() {
         return;
     }
     let out = artifact_dir();

@@ -6,6 +6,7 @@
 
 pub mod lexer;
 pub mod net;
+pub mod calendar;
 pub mod errcode;
 pub mod http;
 pub mod sock;

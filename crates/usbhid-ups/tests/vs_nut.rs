@@ -49,6 +49,19 @@ fn build() -> Result<(PathBuf, PathBuf), String> {
     Ok((dir.join("debug"), lib))
 }
 
+/// NUT 2.8.0's driver (the oracle) and our programs built against the
+/// system libusb and the replay library: (bin dir, replay library dir).
+/// Without them the tests fail saying what to install.
+fn prerequisites() -> (PathBuf, PathBuf) {
+    assert!(
+        Path::new("/lib/nut/usbhid-ups").exists(),
+        "NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)"
+    );
+    build().unwrap_or_else(|e| {
+        panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)")
+    })
+}
+
 fn known(device: &str, var: &str) -> Option<&'static str> {
     KNOWN.iter().find(|(d, v, _)| (*d == "*" || *d == device) && *v == var).map(|(_, _, r)| *r)
 }
@@ -87,29 +100,9 @@ fn run_bounded(mut c: Command, limit: Duration) -> (String, String) {
 
 #[test]
 fn same_variables_as_nut_on_every_recorded_device() {
-    if !Path::new("/lib/nut/usbhid-ups").exists() {
-        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
-    }
-    let (bin, lib) = match build() {
-        Ok(x) => x,
-        Err(e) => {
-            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
-        }
-    };
+    let (bin, lib) = prerequisites();
     let conf = tempdir("dump");
-    let mut text = String::new();
-    for c in captures() {
-        let name = ups_name(&c);
-        text.push_str(&format!("[{name}]\n\tdriver = usbhid-ups\n\tport = auto\n"));
-        for (k, v) in device_options(&name) {
-            if v.is_empty() {
-                text.push_str(&format!("\t{k}\n"));
-            } else {
-                text.push_str(&format!("\t{k} = \"{v}\"\n"));
-            }
-        }
-    }
-    std::fs::write(conf.join("ups.conf"), text).unwrap();
+    write_conf(&conf, "");
     let caps = captures();
     let results: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = caps
@@ -300,15 +293,7 @@ fn per_capture<T: Send>(each: &(dyn Fn(&Path, &str) -> T + Sync)) -> Vec<(String
 /// are compared by the test above).
 #[test]
 fn same_flags_enums_and_commands_as_nut_on_every_recorded_device() {
-    if !Path::new("/lib/nut/usbhid-ups").exists() {
-        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
-    }
-    let (bin, lib) = match build() {
-        Ok(x) => x,
-        Err(e) => {
-            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
-        }
-    };
+    let (bin, lib) = prerequisites();
     let conf = tempdir("sock");
     write_conf(&conf, "");
     let results = per_capture(&|c, name| {
@@ -341,15 +326,7 @@ fn same_flags_enums_and_commands_as_nut_on_every_recorded_device() {
 /// the `ALARM` status word appear (NUT computes them on full polls only).
 #[test]
 fn same_dump_as_nut_after_full_polls() {
-    if !Path::new("/lib/nut/usbhid-ups").exists() {
-        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
-    }
-    let (bin, lib) = match build() {
-        Ok(x) => x,
-        Err(e) => {
-            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
-        }
-    };
+    let (bin, lib) = prerequisites();
     let conf = tempdir("full");
     write_conf(&conf, "\tpollfreq = 1\n");
     let results = per_capture(&|c, name| -> Result<(Vec<String>, Vec<String>), String> {
@@ -428,15 +405,7 @@ fn probes() -> Vec<(String, &'static str, String, String, Option<String>)> {
 /// and `DUMPALL` (values, flags, enum choices, commands) must agree.
 #[test]
 fn same_dump_as_nut_on_changed_recordings() {
-    if !Path::new("/lib/nut/usbhid-ups").exists() {
-        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
-    }
-    let (bin, lib) = match build() {
-        Ok(x) => x,
-        Err(e) => {
-            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
-        }
-    };
+    let (bin, lib) = prerequisites();
     let dir = tempdir("probe");
     let mut conf = String::new();
     let mut runs = Vec::new();
@@ -597,15 +566,7 @@ fn probe_value(dump: &[String], var: &str) -> String {
 /// (ID, length, bytes) must be the same.
 #[test]
 fn same_writes_as_nut_for_every_command_and_setting() {
-    if !Path::new("/lib/nut/usbhid-ups").exists() {
-        panic!("NUT 2.8.0's /lib/nut/usbhid-ups is not installed (scripts/install-deps.sh installs what this test needs)");
-    }
-    let (bin, lib) = match build() {
-        Ok(x) => x,
-        Err(e) => {
-            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
-        }
-    };
+    let (bin, lib) = prerequisites();
     let conf = tempdir("cmd");
     write_conf(&conf, "");
     let nut = Path::new("/lib/nut/usbhid-ups");
@@ -698,15 +659,11 @@ fn tempdir(tag: &str) -> PathBuf {
 /// the same ups.conf section for a recorded device.
 #[test]
 fn nut_scanner_prints_what_nut_prints() {
-    if !Path::new("/usr/bin/nut-scanner").exists() || !Path::new("/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0.3.0").exists() {
-        panic!("NUT's nut-scanner or the system libusb is not installed (scripts/install-deps.sh installs what this test needs)");
-    }
-    let (bin, lib) = match build() {
-        Ok(x) => x,
-        Err(e) => {
-            panic!("cannot build against the system libusb and the replay library:\n{e} (scripts/install-deps.sh installs what this test needs)");
-        }
-    };
+    assert!(
+        Path::new("/usr/bin/nut-scanner").exists() && Path::new("/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0.3.0").exists(),
+        "NUT's nut-scanner or the system libusb is not installed (scripts/install-deps.sh installs what this test needs)"
+    );
+    let (bin, lib) = prerequisites();
     let so = std::fs::canonicalize(lib.join("libusb-1.0.so.0")).unwrap();
     let mut compared = 0;
     for name in ["apc-back-ups-cs-500", "eaton-3s-700", "cyberpower-cp1500pfclcd", "liebert-gxt4"] {

@@ -210,6 +210,12 @@ for rep in $(seq 1 "$REPS"); do
     done
 done
 
+# Memory after the load: the 1000 GET clients of the last round left 2 s ago.
+sleep 2
+for impl in "${IMPLS[@]}"; do
+    printf '{"rss_after_load_kib":%s}\n' "$(status_field "${PID[$impl]}" VmRSS)" > "$RES/$impl/after_load.json"
+done
+
 for impl in "${IMPLS[@]}"; do
     say "[$impl] status propagation through a fake driver"
     stop_pid "${DRVF[$impl]}"
@@ -306,6 +312,7 @@ row("upsd CPU per LIST VAR reply (µs)", "lower", lambda i: g(j(i, "list10"), "s
 row("login sessions/s, 10 clients (connect…LOGOUT)", "higher", lambda i: g(j(i, "login10"), "rate_per_s"))
 row("RSS idle, driver connected (KiB)", "lower", lambda i: g(j(i, "idle"), "rss_idle_kib"))
 row("RSS under load, peak of GET×1000 (KiB)", "lower", lambda i: g(j(i, "get1000"), "server", "rss_peak_kib"))
+row("RSS after load, all clients gone (KiB)", "lower", lambda i: g(j(i, "after_load"), "rss_after_load_kib"))
 row("RSS per idle connection, 1000 held (KiB)", "lower", lambda i: g(j(i, "idle1000"), "kib_per_idle_client"), "{:.2f}")
 row(f"CPU over {idle} s idle (ms)", "lower", lambda i: (lambda v: None if v is None else v * 1000)(g(j(i, "idle"), "idle_cpu_s")), "{:.0f}")
 row(f"wake-ups over {idle} s idle (voluntary ctx switches)", "lower", lambda i: g(j(i, "idle"), "idle_wakeups"))

@@ -154,8 +154,13 @@ impl Lexer {
 
     fn end_word(&mut self) {
         if self.max_args == 0 || self.words.len() < self.max_args {
-            // Every byte kept is in 0x20..=0x7f, so this is valid UTF-8.
-            self.words.push(self.word.iter().map(|&b| b as char).collect());
+            // Every byte kept is in 0x20..=0x7f (see `add_byte`), so the
+            // word is ASCII and one exact-size copy makes the String.
+            let text = match std::str::from_utf8(&self.word) {
+                Ok(text) => text.to_owned(),
+                Err(_) => String::from_utf8_lossy(&self.word).into_owned(),
+            };
+            self.words.push(text);
         } else {
             self.flaws.truncated = true;
         }

@@ -194,7 +194,19 @@ impl Request {
     /// For commands where [`Command::needs_user`] is true, the caller must
     /// check credentials before calling this, to keep NUT's error order.
     pub fn parse<S: AsRef<str>>(words: &[S]) -> Result<Request, ErrCode> {
-        let w: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+        // Requests are short: borrow the words on the stack, not in a Vec
+        // (this runs once per request, and allocations showed in profiles).
+        let mut on_stack = [""; 8];
+        let on_heap: Vec<&str>;
+        let w: &[&str] = if words.len() <= on_stack.len() {
+            for (slot, word) in on_stack.iter_mut().zip(words) {
+                *slot = word.as_ref();
+            }
+            &on_stack[..words.len()]
+        } else {
+            on_heap = words.iter().map(AsRef::as_ref).collect();
+            &on_heap
+        };
         let Some(cmd) = w.first().and_then(|word| Command::from_word(word)) else {
             return Err(ErrCode::UnknownCommand);
         };
@@ -258,17 +270,23 @@ fn parse_set(args: &[&str]) -> Result<Request, ErrCode> {
     Err(ErrCode::InvalidArgument)
 }
 
+/// The one of `kinds` that `word` is, ignoring ASCII case.
+fn which_kind(word: Option<&&str>, kinds: &[&'static str]) -> Option<&'static str> {
+    let word = word?;
+    kinds.iter().copied().find(|k| k.eq_ignore_ascii_case(word))
+}
+
 fn parse_get(args: &[&str]) -> Result<GetQuery, ErrCode> {
-    let Some(kind) = args.first() else {
+    const KINDS: &[&str] = &["VAR", "TRACKING", "UPSDESC", "NUMLOGINS", "TYPE", "DESC", "CMDDESC"];
+    let Some(kind) = which_kind(args.first(), KINDS) else {
         return Err(ErrCode::InvalidArgument);
     };
-    let kind = kind.to_ascii_uppercase();
     if kind == "TRACKING" {
         return Ok(GetQuery::Tracking { id: args.get(1).map(|s| s.to_string()) });
     }
     let need = |n: usize| if args.len() < n { Err(ErrCode::InvalidArgument) } else { Ok(()) };
     let s = |i: usize| args[i].to_string();
-    match kind.as_str() {
+    match kind {
         "UPSDESC" => need(2).map(|_| GetQuery::UpsDesc { ups: s(1) }),
         "NUMLOGINS" => need(2).map(|_| GetQuery::NumLogins { ups: s(1) }),
         "VAR" => need(3).map(|_| GetQuery::Var { ups: s(1), var: s(2) }),
@@ -280,16 +298,16 @@ fn parse_get(args: &[&str]) -> Result<GetQuery, ErrCode> {
 }
 
 fn parse_list(args: &[&str]) -> Result<ListQuery, ErrCode> {
-    let Some(kind) = args.first() else {
+    const KINDS: &[&str] = &["VAR", "UPS", "RW", "CMD", "CLIENT", "ENUM", "RANGE"];
+    let Some(kind) = which_kind(args.first(), KINDS) else {
         return Err(ErrCode::InvalidArgument);
     };
-    let kind = kind.to_ascii_uppercase();
     if kind == "UPS" {
         return Ok(ListQuery::Ups);
     }
     let need = |n: usize| if args.len() < n { Err(ErrCode::InvalidArgument) } else { Ok(()) };
     let s = |i: usize| args[i].to_string();
-    match kind.as_str() {
+    match kind {
         "VAR" => need(2).map(|_| ListQuery::Var { ups: s(1) }),
         "RW" => need(2).map(|_| ListQuery::Rw { ups: s(1) }),
         "CMD" => need(2).map(|_| ListQuery::Cmd { ups: s(1) }),

@@ -356,6 +356,25 @@ impl Server {
 
     /// One request line (already split into words) from a client.
     pub fn handle_client_line<S: AsRef<str>>(&mut self, client: ClientId, words: &[S], now: Instant) -> Vec<Action> {
+        let mut reply = String::new();
+        let mut actions = self.answer_client_line(client, words, now, &mut reply);
+        if !reply.is_empty() {
+            actions.insert(0, Action::Send { client, data: reply });
+        }
+        actions
+    }
+
+    /// Like [`Server::handle_client_line`], but the reply to the client is
+    /// written into `reply`, which must be empty (it is to be sent before
+    /// the returned actions are performed), instead of being returned as an
+    /// [`Action::Send`]. The event loop answers from one reused buffer.
+    pub fn answer_client_line<S: AsRef<str>>(
+        &mut self,
+        client: ClientId,
+        words: &[S],
+        now: Instant,
+        reply: &mut String,
+    ) -> Vec<Action> {
         let mut out = Out { actions: Vec::new() };
         let Some(session) = self.clients.get_mut(&client) else {
             return out.actions;
@@ -364,11 +383,7 @@ impl Server {
             return out.actions;
         }
         session.last_heard = now;
-        let mut reply = String::new();
-        self.dispatch(client, words, now, &mut reply, &mut out);
-        if !reply.is_empty() {
-            out.actions.insert(0, Action::Send { client, data: reply });
-        }
+        self.dispatch(client, words, now, reply, &mut out);
         out.actions
     }
 

@@ -29,6 +29,8 @@ const SIGNAL_TOKEN: Token = Token(usize::MAX - 1);
 /// Bytes asked for per read from a client.
 const READ_CHUNK: usize = 16384;
 const FIRST_DYNAMIC: usize = 1024;
+/// Smallest peak of clients worth handing memory back after.
+const TRIM_PEAK_MIN: usize = 64;
 /// Largest reply buffer kept between requests.
 const REPLY_BUF_KEEP: usize = 16384;
 
@@ -218,6 +220,8 @@ pub struct EventLoop {
     clients: TokenMap<Box<ClientConn>>,
     /// Reused for every client read (see `read_client`).
     read_buf: Vec<u8>,
+    /// Most clients since memory was last handed back (see `after_peak`).
+    client_peak: usize,
     /// Reused for the lines of each client read.
     line_buf: Vec<RequestLine>,
     /// Reused for each reply.
@@ -305,6 +309,7 @@ impl EventLoop {
             connect_log: HashMap::new(),
             next_token: FIRST_DYNAMIC,
             read_buf: Vec::new(),
+            client_peak: 0,
             line_buf: Vec::new(),
             reply_buf: String::new(),
             signals,
@@ -539,6 +544,7 @@ impl EventLoop {
                 continue;
             }
             self.per_addr.add(&addr);
+            self.client_peak = self.client_peak.max(self.clients.len() + 1);
             self.clients.insert(
                 token,
                 Box::new(ClientConn {
@@ -808,16 +814,28 @@ impl EventLoop {
 
     fn drop_client(&mut self, token: Token) {
         if let Some(mut conn) = self.clients.remove(&token) {
-            // The table never shrinks by itself: after a peak of clients,
-            // give its memory back once three quarters of it stand empty.
-            if self.clients.capacity() > 64 && self.clients.len() * 4 < self.clients.capacity() {
-                self.clients.shrink_to(self.clients.len() * 2);
-            }
             let _ = self.poll.registry().deregister(&mut conn.stream);
             self.per_addr.remove(&conn.addr);
             let actions = self.server.client_gone(token.0 as ClientId);
             self.perform(actions);
+            drop(conn);
+            self.after_peak();
         }
+    }
+
+    /// Once three quarters of the clients of a peak (of at least
+    /// [`TRIM_PEAK_MIN`]) are gone, shrink the client table and hand the
+    /// freed heap pages back, so RSS falls back after a load instead of
+    /// staying at its high-water mark.
+    fn after_peak(&mut self) {
+        let now = self.clients.len();
+        if self.client_peak < TRIM_PEAK_MIN || now * 4 > self.client_peak {
+            return;
+        }
+        self.client_peak = now;
+        self.clients.shrink_to(now * 2);
+        self.line_buf = Vec::new();
+        nut_daemon::memory::give_back_free_pages();
     }
 
     fn drop_driver(&mut self, token: Token) {

@@ -400,7 +400,7 @@ impl EventLoop {
                         self.flush_driver(token);
                     }
                     if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                        self.read_driver(token);
+                        self.read_driver(token, ev.is_read_closed() || ev.is_error());
                     }
                 }
             }
@@ -751,11 +751,19 @@ impl EventLoop {
         }
     }
 
-    fn read_driver(&mut self, token: Token) {
-        let mut buf = [0u8; 16384];
+    /// Read and apply what a driver sent; like [`EventLoop::read_client`],
+    /// a short read ends it unless the driver has closed (`until_eof`).
+    fn read_driver(&mut self, token: Token, until_eof: bool) {
+        let mut buf = std::mem::take(&mut self.read_buf);
+        buf.resize(READ_CHUNK, 0);
+        self.read_driver_into(token, until_eof, &mut buf);
+        self.read_buf = buf;
+    }
+
+    fn read_driver_into(&mut self, token: Token, until_eof: bool, buf: &mut [u8]) {
         loop {
             let Some(conn) = self.drivers.get_mut(&token) else { return };
-            let n = match conn.stream.read(&mut buf) {
+            let n = match conn.stream.read(buf) {
                 Ok(0) => {
                     self.drop_driver(token);
                     return;
@@ -768,6 +776,7 @@ impl EventLoop {
                     return;
                 }
             };
+            let drained = n < buf.len() && !until_eof;
             let ups = conn.ups.clone();
             let mut lines = Vec::new();
             for &b in &buf[..n] {
@@ -784,6 +793,9 @@ impl EventLoop {
                     Err(e) => self.server.driver_bad_line(&ups, &e.to_string(), now),
                 };
                 self.perform(actions);
+            }
+            if drained {
+                return;
             }
         }
     }

@@ -827,6 +827,7 @@ impl EventLoop {
 
     fn drop_client(&mut self, token: Token) {
         if let Some(mut conn) = self.clients.remove(&token) {
+            conn.stream.close_notify();
             let _ = self.poll.registry().deregister(&mut conn.stream);
             self.per_addr.remove(&conn.addr);
             let actions = self.server.client_gone(token.0 as ClientId);

@@ -163,6 +163,16 @@ impl ClientStream {
         !matches!(self, ClientStream::Plain(_))
     }
 
+    /// Before closing: end a TLS session properly (a close_notify alert),
+    /// so the client can tell the end from a cut connection. Best effort:
+    /// the peer may already be gone.
+    pub fn close_notify(&mut self) {
+        if let ClientStream::Tls(t) = self {
+            t.conn.send_close_notify();
+            let _ = t.push();
+        }
+    }
+
     fn sock_mut(&mut self) -> Option<&mut TcpStream> {
         match self {
             ClientStream::Plain(s) => Some(s),

@@ -98,6 +98,9 @@ pub fn explain(s: &Setup) -> Report {
     }
     if let Some(f) = &s.upsd {
         explain_listen(&mut r, &f.value, s.nut.as_ref().map(|n| n.value.mode));
+        if let Some(hint) = f.value.nss_only_hint() {
+            r.warn(&f.path, 0, hint);
+        }
     }
     if let Some(f) = &s.users {
         explain_users(&mut r, f, s.users_mode);
@@ -569,6 +572,30 @@ mod tests {
         let f = findings(&r);
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f.iter().all(|l| l.contains("still has the sample files' password")), "{f:?}");
+    }
+
+    #[test]
+    fn nss_only_tls_settings_get_the_export_commands() {
+        let s = Setup {
+            upsd: file(
+                "upsd.conf",
+                nut_conf::upsd::parse(b"CERTPATH /etc/nut/cert\nCERTIDENT \"My nut server\" dbpass\n", Path::new("upsd.conf")),
+            ),
+            ..Setup::default()
+        };
+        let f = findings(&explain(&s));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].starts_with("upsd.conf: CERTPATH/CERTIDENT name an NSS certificate database"), "{f:?}");
+        assert!(f[0].contains("pk12util -d sql:/etc/nut/cert -n \"My nut server\""), "{f:?}");
+        // With CERTFILE there is nothing to say.
+        let s = Setup {
+            upsd: file(
+                "upsd.conf",
+                nut_conf::upsd::parse(b"CERTFILE /etc/nut/upsd.pem\nCERTPATH /etc/nut/ca\n", Path::new("upsd.conf")),
+            ),
+            ..Setup::default()
+        };
+        assert!(findings(&explain(&s)).is_empty());
     }
 
     #[test]

@@ -164,6 +164,24 @@ pub struct UpsdConf {
 }
 
 impl UpsdConf {
+    /// When STARTTLS stays off because the file only has NUT's NSS
+    /// settings (`CERTPATH`/`CERTIDENT` naming a certificate database, no
+    /// `CERTFILE`): why, and the commands that export the certificate as
+    /// the PEM file `CERTFILE` wants.
+    pub fn nss_only_hint(&self) -> Option<String> {
+        if self.certfile.is_some() || (self.certpath.is_none() && self.certident.is_none()) {
+            return None;
+        }
+        let dir = self.certpath.as_deref().unwrap_or("<CERTPATH>");
+        let name = self.certident.as_ref().map_or("<CERTIDENT name>", |c| c.name.as_str());
+        Some(format!(
+            "CERTPATH/CERTIDENT name an NSS certificate database (NUT's NSS build), which this upsd does not \
+             read, so STARTTLS stays disabled. Export the certificate and its key as PEM and use CERTFILE \
+             instead: pk12util -d sql:{dir} -n \"{name}\" -o upsd.p12 && \
+             openssl pkcs12 -in upsd.p12 -nodes -out upsd.pem (then CERTFILE /etc/nut/upsd.pem, mode 0600)"
+        ))
+    }
+
     /// `MAXAGE` or its default.
     pub fn maxage(&self) -> u32 {
         self.maxage.unwrap_or(DEFAULT_MAXAGE)

@@ -24,29 +24,13 @@ const TLS_BUFFER_LIMIT: usize = 64 * 1024;
 /// What upsd.conf asks for, as a ready server context (None: no TLS).
 pub type TlsServerConfig = Option<Arc<ServerConfig>>;
 
-/// Why TLS is off although upsd.conf mentions certificates: NSS settings.
-fn nss_hint(conf: &UpsdConf) -> String {
-    let dir = conf.certpath.as_deref().unwrap_or("<CERTPATH>");
-    let name = conf
-        .certident
-        .as_ref()
-        .map(|c| c.name.as_str())
-        .unwrap_or("<CERTIDENT name>");
-    format!(
-        "CERTPATH/CERTIDENT name an NSS certificate database (NUT's NSS build), which this upsd does not \
-         read, so STARTTLS stays disabled. Export the certificate and its key as PEM and use CERTFILE \
-         instead: pk12util -d sql:{dir} -n \"{name}\" -o upsd.p12 && \
-         openssl pkcs12 -in upsd.p12 -nodes -out upsd.pem (then CERTFILE /etc/nut/upsd.pem, mode 0600)"
-    )
-}
-
 /// Build the server context from upsd.conf. `Ok(None)`: no TLS (STARTTLS
 /// is answered `ERR FEATURE-NOT-CONFIGURED`); warnings are logged here.
 /// `Err`: CERTFILE is set but unusable, which is fatal (as in NUT).
 pub fn load(conf: &UpsdConf) -> Result<TlsServerConfig, String> {
     let Some(certfile) = conf.certfile.as_deref() else {
-        if conf.certpath.is_some() || conf.certident.is_some() {
-            log::error!("{}", nss_hint(conf));
+        if let Some(hint) = conf.nss_only_hint() {
+            log::error!("{hint}");
         }
         return Ok(None);
     };

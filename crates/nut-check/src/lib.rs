@@ -82,6 +82,11 @@ pub fn load(dir: &Path, upsmon_conf: Option<&Path>) -> Checked {
                         ),
                     });
                 }
+                let conf = &parsed.value;
+                let certpath = conf.certpath.as_deref().map(Path::new);
+                for warning in nut_client::tls::client_settings_warnings(conf.certident.is_some(), certpath) {
+                    d.push(Diagnostic { path: path.clone(), line: 0, severity: Severity::Warning, message: warning });
+                }
                 c.setup.upsmon = keep(parsed, &path, d);
             }
             "upssched.conf" => c.setup.upssched = keep(nut_conf::upssched::parse(&bytes, &path), &path, d),

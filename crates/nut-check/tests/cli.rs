@@ -89,3 +89,25 @@ fn nothing_to_check_is_an_error() {
     assert!(out.contains("unknown option -x"), "{out}");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn nss_tls_settings_in_upsmon_conf_are_warnings_with_the_export_command() {
+    let d = tempdir("nss-upsmon");
+    let db = d.join("nssdb");
+    std::fs::create_dir_all(&db).unwrap();
+    std::fs::write(db.join("cert9.db"), b"").unwrap();
+    std::fs::write(
+        d.join("upsmon.conf"),
+        format!(
+            "MONITOR ups@nas 1 mon pass secondary\nSHUTDOWNCMD \"/sbin/shutdown -h +0\"\nCERTPATH {}\nCERTIDENT \"my host\" dbpass\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let (code, out) = check(&[d.to_str().unwrap()], None);
+    assert_eq!(code, 0, "warnings only:\n{out}");
+    let flat = out.replace("\n  ", " ");
+    assert!(flat.contains("upsmon.conf: warning: CERTIDENT is ignored"), "{out}");
+    assert!(flat.contains("is an NSS certificate database") && flat.contains("certutil -L -d sql:"), "{out}");
+    let _ = std::fs::remove_dir_all(&d);
+}

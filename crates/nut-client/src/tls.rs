@@ -40,6 +40,27 @@ pub fn nss_ca_hint(dir: &Path) -> String {
     )
 }
 
+/// What a client's TLS settings (upsmon.conf) ask for that this build
+/// cannot do: a `CERTIDENT` (a certificate in an NSS database) and a
+/// `CERTPATH` that is an NSS database. upsmon says these once at start;
+/// nut-check reports them too.
+pub fn client_settings_warnings(certident_set: bool, certpath: Option<&Path>) -> Vec<String> {
+    let mut out = Vec::new();
+    if certident_set {
+        out.push(
+            "CERTIDENT is ignored: it names a client certificate in an NSS database, which this upsmon \
+             does not read; put the certificate and key in one PEM file and name it with CERTFILE"
+                .to_string(),
+        );
+    }
+    if let Some(dir) = certpath {
+        if is_nss_database(dir) && load_ca_path(dir).is_err() {
+            out.push(nss_ca_hint(dir));
+        }
+    }
+    out
+}
+
 fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| {
         format!(

@@ -42,21 +42,10 @@ impl TlsPolicy {
 
     /// Say once, at start, what cannot be honoured.
     pub fn startup_warnings(conf: &UpsmonConf) -> Vec<String> {
-        let mut out = Vec::new();
-        if conf.certident.is_some() {
-            out.push(
-                "CERTIDENT is ignored: it names a client certificate in an NSS database, which this upsmon \
-                 does not read; put the certificate and key in one PEM file and name it with CERTFILE"
-                    .to_string(),
-            );
-        }
-        if let Some(dir) = conf.certpath.as_deref().map(std::path::Path::new) {
-            if nut_client::tls::is_nss_database(dir) && nut_client::tls::load_ca_path(dir).is_err()
-            {
-                out.push(nut_client::tls::nss_ca_hint(dir));
-            }
-        }
-        out
+        nut_client::tls::client_settings_warnings(
+            conf.certident.is_some(),
+            conf.certpath.as_deref().map(std::path::Path::new),
+        )
     }
 
     /// The rule for `host`: its CERTHOST line, else the global settings.
